@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# mproc's single entry point for people and CI.
+#
+#   ./build.sh demo                 build and run every program under examples/
+#   ./build.sh test [asan|tsan]     build and run every Boost.Test module, then print
+#                                   "N passed, N failed" (test cases, all modules)
+#   ./build.sh bench                build release benchmarks, print the comparison table
+#   ./build.sh fuzz SECONDS         run the libFuzzer harnesses in test/fuzz/
+#   ./build.sh install --prefix DIR install headers, library, CMake and pkg-config files
+#
+# Installs the Debian packages it needs (apt-get install -y) when they are missing.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+jobs=$(nproc 2>/dev/null || echo 2)
+# A test or build step running longer than this is killed (a hang fails, not blocks).
+action_limit=900
+
+die() { echo "build.sh: $*" >&2; exit 1; }
+
+# Installs the named Debian packages that are not installed yet.
+need_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    echo "build.sh: installing ${missing[*]}" >&2
+    "${sudo[@]}" apt-get update -q >&2
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+base_packages=(g++ libboost1.81-all-dev libboost1.81-tools-dev)
+
+b2_build() { b2 -j"$jobs" -l"$action_limit" "$@"; }
+
+cmd_demo() {
+    need_packages "${base_packages[@]}"
+    b2_build examples//all
+    local bin rc=0 work name
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' RETURN
+    for src in examples/*.cpp; do
+        name=$(basename "$src" .cpp)
+        bin=$(find "$PWD/bin/examples" -type f -name "$name" -perm -u+x | head -n 1)
+        [ -n "$bin" ] || die "no binary for $src"
+        echo "=== examples/$name ==="
+        (cd "$work" && "$bin") || { echo "build.sh: examples/$name failed" >&2; rc=1; }
+        echo
+    done
+    return $rc
+}
+
+# Sums the "mproc-test-result:" lines of a test log. A module that built but
+# printed no result (it crashed, hung or failed to build) counts as one failure.
+summarise_tests() {
+    local log=$1 modules=$2
+    awk -v modules="$modules" '
+        /^mproc-test-result:/ { seen[$2] = 1; passed += $3; failed += $5 }
+        END {
+            n = split(modules, names, " ")
+            for (i = 1; i <= n; i++) if (!(names[i] in seen)) { failed++; print "module " names[i] ": no result (crashed or did not build)" }
+            printf "%d passed, %d failed\n", passed, failed
+            exit failed > 0
+        }' "$log"
+}
+
+cmd_test() {
+    local variant=debug
+    case "${1:-}" in
+        "") ;;
+        asan) variant=asan ;;
+        tsan) variant=tsan; export TSAN_OPTIONS="die_after_fork=0 ${TSAN_OPTIONS:-}" ;;
+        *) die "unknown test flavour '$1' (use asan or tsan)" ;;
+    esac
+    need_packages "${base_packages[@]}" cmake pkg-config
+    local modules log rc=0
+    modules=$(for f in test/test_*.cpp; do basename "$f" .cpp; done | tr '\n' ' ')
+    # Results that are up to date are not re-run by b2: force every module to run.
+    find bin/test -name '*.run' -path "*/$variant/*" -delete 2>/dev/null || true
+    log=$(mktemp)
+    trap 'rm -f "$log"' RETURN
+    b2_build --verbose-test variant="$variant" test 2>&1 | tee "$log" || rc=1
+    summarise_tests "$log" "$modules" || rc=1
+    return $rc
+}
+
+cmd_bench() {
+    need_packages "${base_packages[@]}" python3
+    b2_build variant=release bench//all
+    python3 bench/compare.py "$PWD/bin/bench"
+}
+
+cmd_fuzz() {
+    local seconds=${1:-60}
+    need_packages "${base_packages[@]}" clang
+    bash test/fuzz/run.sh "$seconds"
+}
+
+cmd_install() {
+    [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ] || die "usage: ./build.sh install --prefix DIR"
+    need_packages "${base_packages[@]}"
+    bash tools/install.sh "$2"
+}
+
+case "${1:-}" in
+    demo) shift; cmd_demo "$@" ;;
+    test) shift; cmd_test "$@" ;;
+    bench) shift; cmd_bench "$@" ;;
+    fuzz) shift; cmd_fuzz "$@" ;;
+    install) shift; cmd_install "$@" ;;
+    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

@@ -1,0 +1,8 @@
+/// mproc: Python's multiprocessing, subprocess and os.fork for C++20.
+/// Including this header gives the whole public API.
+#pragma once
+
+#include <mproc/codec.hpp>
+#include <mproc/connection.hpp>
+#include <mproc/errors.hpp>
+#include <mproc/os.hpp>

@@ -1,0 +1,24 @@
+// Prints one countable line per test module; ./build.sh sums these lines into
+// the closing "N passed, N failed".
+#include <boost/test/results_collector.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+
+namespace {
+
+struct report_results {
+    ~report_results() {
+        namespace ut = boost::unit_test;
+        const ut::test_results& r = ut::results_collector.results(ut::framework::master_test_suite().p_id);
+        std::printf("mproc-test-result: %s %lu passed, %lu failed\n",
+                    ut::framework::master_test_suite().p_name->c_str(),
+                    static_cast<unsigned long>(r.p_test_cases_passed),
+                    static_cast<unsigned long>(r.p_test_cases_failed));
+        std::fflush(stdout);
+    }
+};
+
+}  // namespace
+
+BOOST_TEST_GLOBAL_CONFIGURATION(report_results);
