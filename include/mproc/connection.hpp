@@ -18,10 +18,14 @@
 #pragma once
 
 #include <mproc/codec.hpp>
+#include <mproc/detail/fd_transfer.hpp>
 #include <mproc/detail/unique_fd.hpp>
+
+#include <boost/serialization/split_member.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +85,25 @@ public:
 
     /// Bytes a send<T>() message reserves at its front for the frame header.
     static constexpr std::size_t header_room = 20;
+
+    /// A Connection passed as a Process argument crosses to a child started
+    /// by spawn or forkserver: its descriptor travels with the task (and the
+    /// parent's copy is closed once the child has started). Serializing a
+    /// Connection anywhere else throws mproc::ProcessError.
+    template <class Archive>
+    void save(Archive& ar, const unsigned) const {
+        const std::uint32_t index = detail::export_fd(fileno());
+        ar << index << readable_ << writable_;
+    }
+    template <class Archive>
+    void load(Archive& ar, const unsigned) {
+        std::uint32_t index = 0;
+        bool readable = false;
+        bool writable = false;
+        ar >> index >> readable >> writable;
+        *this = Connection(detail::import_fd(index), readable, writable);
+    }
+    BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 private:
     // `message` starts with header_room bytes for the header, then the payload.

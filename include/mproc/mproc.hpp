@@ -4,5 +4,10 @@
 
 #include <mproc/codec.hpp>
 #include <mproc/connection.hpp>
+#include <mproc/context.hpp>
 #include <mproc/errors.hpp>
+#include <mproc/main.hpp>
 #include <mproc/os.hpp>
+#include <mproc/process.hpp>
+#include <mproc/start_method.hpp>
+#include <mproc/wait.hpp>

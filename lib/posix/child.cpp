@@ -1,38 +1,15 @@
 #include "posix/child.hpp"
 #include "posix/fd.hpp"
+#include "posix/pidfd.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 namespace mproc::posix {
-
-namespace {
-
-int pidfd_open(pid_t pid) {
-#ifdef SYS_pidfd_open
-    // pidfds are always close-on-exec.
-    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-#else
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
-int pidfd_send_signal(int pidfd, int sig) {
-#ifdef SYS_pidfd_send_signal
-    return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
-#else
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
-}  // namespace
 
 int returncode_from_status(int status) noexcept {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -40,7 +17,7 @@ int returncode_from_status(int status) noexcept {
     return status;
 }
 
-child_handle::child_handle(pid_t pid) : pid_(pid), pidfd_(pidfd_open(pid)) {}
+child_handle::child_handle(pid_t pid) : pid_(pid), pidfd_(posix::pidfd_open(pid)) {}
 
 std::optional<int> child_handle::poll() {
     if (returncode_ || pid_ <= 0) return returncode_;
@@ -89,7 +66,7 @@ std::optional<int> child_handle::wait(deadline until) {
 
 void child_handle::send_signal(int sig) {
     if (returncode_ || pid_ <= 0) return;
-    int r = pidfd_ ? pidfd_send_signal(pidfd_.get(), sig) : ::kill(pid_, sig);
+    int r = pidfd_ ? posix::pidfd_send_signal(pidfd_.get(), sig) : ::kill(pid_, sig);
     if (r != 0 && errno != ESRCH) throw_errno("kill");
 }
 

@@ -145,3 +145,15 @@ void write_all(int fd, bool socket, const void* buf, std::size_t len) {
 }
 
 }  // namespace mproc::posix
+
+namespace mproc::posix {
+
+unique_fd duplicate(int fd) {
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
+    return unique_fd(copy);
+}
+
+bool is_open(int fd) noexcept { return ::fcntl(fd, F_GETFD) >= 0; }
+
+}  // namespace mproc::posix

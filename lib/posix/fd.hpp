@@ -34,3 +34,13 @@ void write_all(int fd, bool socket, iovec* iov, int iovcnt);
 void write_all(int fd, bool socket, const void* buf, std::size_t len);
 
 }  // namespace mproc::posix
+
+namespace mproc::posix {
+
+/// A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC). Throws std::system_error.
+unique_fd duplicate(int fd);
+
+/// Whether `fd` is an open descriptor.
+bool is_open(int fd) noexcept;
+
+}  // namespace mproc::posix

@@ -1,0 +1,93 @@
+/// Start-method contexts (Python: multiprocessing.get_context and friends).
+///
+///     auto ctx = mproc::get_context("spawn");          // or get_context(mproc::spawn)
+///     mproc::Process p = ctx.Process(worker, 42);      // started by spawn
+///
+///     auto typed = mproc::get_context<mproc::spawn>(); // checked at compile time:
+///     typed.Process([x](int) {}, 1);                   // error: a capturing lambda cannot cross
+///
+///     mproc::set_start_method("forkserver");           // the default for mproc::Process
+///
+/// A Context only selects how children are made; creating one is free.
+/// (Queues and pools made from a context will use its start method too.)
+#pragma once
+
+#include <mproc/process.hpp>
+#include <mproc/start_method.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mproc {
+
+class Context {
+public:
+    explicit Context(start_method method) noexcept : method_(method) {}
+
+    /// The start method this context uses.
+    start_method method() const noexcept { return method_; }
+    /// Its name: "fork", "spawn" or "forkserver" (Python: get_start_method).
+    std::string_view get_start_method() const noexcept { return to_string(method_); }
+
+    /// A Process started with this context's method. Under spawn and
+    /// forkserver, a target or argument that cannot cross makes start() throw
+    /// ProcessError (use get_context<M>() to make it a compile error).
+    template <class F, class... Args>
+    mproc::Process Process(F&& target, Args&&... args) const {
+        mproc::Process p;
+        p.adopt(mproc::Process::make_target(std::forward<F>(target), std::forward<Args>(args)...), method_);
+        return p;
+    }
+
+private:
+    start_method method_;
+};
+
+/// A context whose method is known at compile time: under spawn and
+/// forkserver, Process() refuses at compile time (static_assert with the
+/// reason) a target or argument that could not cross to the child.
+template <start_method M>
+class MethodContext : public Context {
+public:
+    MethodContext() noexcept : Context(M) {}
+
+    template <class F, class... Args>
+    mproc::Process Process(F&& target, Args&&... args) const {
+        if constexpr (M != start_method::fork)
+            static_assert(detail::assert_crosses<std::decay_t<F>, std::decay_t<Args>...>());
+        return Context::Process(std::forward<F>(target), std::forward<Args>(args)...);
+    }
+};
+
+using ForkContext = MethodContext<start_method::fork>;
+using SpawnContext = MethodContext<start_method::spawn>;
+using ForkServerContext = MethodContext<start_method::forkserver>;
+
+/// The context for `method`: "fork", "spawn" or "forkserver". Throws
+/// std::invalid_argument for any other name.
+Context get_context(std::string_view method);
+Context get_context(start_method method) noexcept;
+/// The default context (the method set_start_method chose, else fork).
+Context get_context();
+/// A context typed at compile time: get_context<mproc::spawn>().
+template <start_method M>
+MethodContext<M> get_context() noexcept {
+    return {};
+}
+
+/// Sets the default start method (Python: set_start_method). Throws
+/// std::invalid_argument for an unknown name, and ProcessError if the default
+/// was already set or used (by starting a Process, or by get_start_method())
+/// unless `force`.
+void set_start_method(std::string_view method, bool force = false);
+void set_start_method(start_method method, bool force = false);
+
+/// The default start method's name; fixes the default to fork if none was set.
+std::string_view get_start_method();
+
+/// Every start method this platform supports: {"fork", "spawn", "forkserver"}.
+std::vector<std::string> get_all_start_methods();
+
+}  // namespace mproc

@@ -1,0 +1,21 @@
+// Children that die with their parent: PR_SET_PDEATHSIG.
+//
+// Linux sends the signal when the *thread* that created the child exits, not
+// when the parent process does: a child must be created by a thread that
+// lives as long as its process (see lib/start/launcher.hpp).
+#pragma once
+
+#include <sys/types.h>
+
+namespace mproc::posix {
+
+/// Asks for SIGKILL when the creating thread of the calling process dies, then
+/// checks that the parent is still `expected_parent` (it may have died before
+/// the request took effect). Returns false when the parent is already gone:
+/// the caller should _exit at once. Async-signal-safe.
+bool die_with_parent(pid_t expected_parent) noexcept;
+
+/// True on the thread whose id is the process id (the one `main` ran on).
+bool is_main_thread() noexcept;
+
+}  // namespace mproc::posix

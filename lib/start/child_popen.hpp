@@ -1,0 +1,34 @@
+// The popen of a child of this process (fork and spawn): waitpid through
+// posix::child_handle, and a sentinel that stays valid after the reap (a
+// duplicate of the child's pidfd or, without pidfds, the read end of a pipe
+// whose write end only the child holds).
+#pragma once
+
+#include "posix/child.hpp"
+#include "start/popen.hpp"
+
+#include <mproc/detail/unique_fd.hpp>
+
+namespace mproc::start {
+
+class child_popen final : public popen {
+public:
+    /// `pipe_sentinel`: the read end of the child's pipe when the kernel has
+    /// no pidfds (ignored otherwise).
+    child_popen(pid_t pid, posix::unique_fd pipe_sentinel);
+
+    pid_t pid() const noexcept override { return child_.pid(); }
+    int sentinel() const noexcept override { return sentinel_.get(); }
+    std::optional<int> poll() override { return child_.poll(); }
+    void send_signal(int sig) override { child_.send_signal(sig); }
+
+private:
+    posix::child_handle child_;
+    posix::unique_fd sentinel_;
+};
+
+/// Whether this kernel has pidfds (checked once). Without them, fork and spawn
+/// give each child a pipe whose write end only it holds as its sentinel.
+bool have_pidfds() noexcept;
+
+}  // namespace mproc::start

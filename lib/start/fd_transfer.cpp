@@ -1,0 +1,78 @@
+#include "start/fd_transfer.hpp"
+
+#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/errors.hpp>
+
+#include <algorithm>
+#include <string>
+#include <unistd.h>
+
+namespace mproc {
+
+namespace {
+
+thread_local std::vector<int>* exporting = nullptr;
+
+struct import_table {
+    int first_fd = -1;
+    std::vector<bool> taken;
+};
+thread_local import_table* importing = nullptr;
+
+void close_leftovers(import_table& table) noexcept {
+    for (std::size_t i = 0; i < table.taken.size(); ++i)
+        if (!table.taken[i]) ::close(table.first_fd + static_cast<int>(i));
+    table.taken.assign(table.taken.size(), true);
+}
+
+}  // namespace
+
+namespace start {
+
+fd_export_scope::fd_export_scope(std::vector<int>& out) noexcept : previous_(exporting) { exporting = &out; }
+fd_export_scope::~fd_export_scope() { exporting = previous_; }
+
+fd_import_scope::fd_import_scope(int first_fd, std::uint32_t count) noexcept {
+    importing = new import_table{first_fd, std::vector<bool>(count, false)};
+}
+
+fd_import_scope::~fd_import_scope() {
+    if (!importing) return;
+    close_leftovers(*importing);
+    delete importing;
+    importing = nullptr;
+}
+
+}  // namespace start
+
+namespace detail {
+
+std::uint32_t export_fd(int fd) {
+    if (!exporting)
+        throw ProcessError(
+            "a Connection crosses to another process only as an argument of a Process started with the spawn or "
+            "forkserver start method");
+    auto found = std::find(exporting->begin(), exporting->end(), fd);
+    if (found != exporting->end()) return static_cast<std::uint32_t>(found - exporting->begin());
+    if (exporting->size() >= start::max_exported_fds)
+        throw ProcessError("too many Connections among the arguments (at most " +
+                           std::to_string(start::max_exported_fds) + ")");
+    exporting->push_back(fd);
+    return static_cast<std::uint32_t>(exporting->size() - 1);
+}
+
+posix::unique_fd import_fd(std::uint32_t index) {
+    if (!importing) throw ProcessError("a Connection can only be received as an argument of a spawned Process");
+    if (index >= importing->taken.size() || importing->taken[index])
+        throw ProtocolError("task refers to descriptor #" + std::to_string(index) + ", which was not passed");
+    importing->taken[index] = true;
+    return posix::unique_fd(importing->first_fd + static_cast<int>(index));
+}
+
+void finish_import() noexcept {
+    if (importing) close_leftovers(*importing);
+}
+
+}  // namespace detail
+
+}  // namespace mproc

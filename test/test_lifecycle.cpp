@@ -1,0 +1,223 @@
+// Children's lifecycle under every start method: no zombies, no orphans, no
+// SIGCHLD handler, no descriptor leaks, many threads at once, Python's rules
+// at exit.
+#define BOOST_TEST_MODULE lifecycle
+#define BOOST_TEST_NO_MAIN
+#include <boost/test/unit_test.hpp>
+
+#include "support/child.hpp"
+#include "support/process_test.hpp"
+#include "support/spawn_main.hpp"
+
+#include <mproc/mproc.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <future>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace mp = mproc;
+using namespace std::chrono_literals;
+using test_support::methods;
+using test_support::running;
+
+namespace {
+
+void do_nothing() {}
+void sleep_ms(int ms) { ::usleep(static_cast<useconds_t>(ms) * 1000); }
+
+void sleep_then_report(mp::Connection out, int ms) {
+    ::usleep(static_cast<useconds_t>(ms) * 1000);
+    out.send(std::string("done"));
+}
+
+// Reports SIGTERM on `out`, then exits: tells a terminate() from a SIGKILL.
+mp::Connection* term_reporter = nullptr;
+void on_sigterm(int) {
+    static const char text[] = "term";
+    if (term_reporter) [[maybe_unused]] auto n = ::write(term_reporter->fileno(), text, 4);
+    ::_exit(0);
+}
+void wait_for_sigterm(mp::Connection ready, mp::Connection out) {
+    term_reporter = &out;
+    std::signal(SIGTERM, on_sigterm);
+    ready.send(mp::os::getpid());
+    for (;;) ::pause();
+}
+
+mp::Process make(mp::start_method method, auto&&... args) {
+    return mp::get_context(method).Process(std::forward<decltype(args)>(args)...);
+}
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(destroying_a_running_process_neither_blocks_nor_kills_and_leaves_no_zombie, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    pid_t pid;
+    std::chrono::steady_clock::time_point destroying;
+    {
+        auto p = make(method, sleep_then_report, std::move(writer), 300);
+        p.start();
+        pid = p.pid();
+        destroying = std::chrono::steady_clock::now();
+    }  // destroyed while the child runs
+    BOOST_TEST((std::chrono::steady_clock::now() - destroying < 100ms));
+    BOOST_TEST(running(pid));
+    BOOST_TEST(reader.recv<std::string>() == "done");  // it ran to its end
+    // Ended: a zombie at most, until mproc reaps it (active_children does).
+    BOOST_TEST(test_support::eventually([&] { return !running(pid); }, 10s));
+    BOOST_TEST(test_support::eventually(
+        [&] {
+            mp::active_children();
+            return test_support::process_state(pid) == 0;
+        },
+        10s));
+}
+
+BOOST_DATA_TEST_CASE(active_children_lists_the_running_ones_and_reaps_the_others, methods(), method) {
+    const auto before = mp::active_children().size();
+    std::vector<mp::Process> ps;
+    for (int i = 0; i < 3; ++i) ps.push_back(make(method, sleep_ms, 30000));
+    ps[1].daemon(true);
+    for (auto& p : ps) p.start();
+    auto children = mp::active_children();
+    BOOST_TEST(children.size() == before + 3);
+    for (auto& p : ps) {
+        auto found = std::find_if(children.begin(), children.end(), [&](auto& c) { return c.pid() == p.pid(); });
+        BOOST_REQUIRE(found != children.end());
+        BOOST_TEST(found->name() == p.name());
+        BOOST_TEST(found->daemon() == p.daemon());
+    }
+    ps[0].kill();
+    BOOST_TEST(test_support::eventually([&] { return mp::active_children().size() == before + 2; }, 10s));
+    for (auto& p : ps) p.terminate();
+    BOOST_TEST(test_support::eventually([&] { return mp::active_children().size() == before; }, 10s));
+    BOOST_TEST(ps[2].exitcode() == -SIGTERM);
+}
+
+BOOST_DATA_TEST_CASE(children_die_with_their_parent_even_by_sigkill, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    pid_t parent = test_support::fork_child([&, method] {
+        std::vector<mp::Process> children;
+        for (int i = 0; i < 3; ++i) children.push_back(make(method, sleep_ms, 60000));
+        for (auto& c : children) c.start();
+        for (auto& c : children) writer.send(c.pid());
+        for (;;) ::pause();
+    });
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 3; ++i) pids.push_back(reader.recv<pid_t>());
+    for (pid_t pid : pids) BOOST_TEST(running(pid));
+    ::kill(parent, SIGKILL);
+    BOOST_TEST(test_support::wait_child(parent) == -SIGKILL);
+    // A zombie re-parented to init counts as dead: init may reap slowly.
+    BOOST_TEST(test_support::eventually([&] { return std::none_of(pids.begin(), pids.end(), running); }, 1s));
+}
+
+BOOST_DATA_TEST_CASE(children_started_from_a_short_lived_thread_outlive_it, methods(), method) {
+    std::vector<mp::Process> ps;
+    std::thread([&] {
+        for (int i = 0; i < 3; ++i) ps.push_back(make(method, sleep_ms, 30000));
+        for (auto& p : ps) p.start();
+    }).join();
+    ::usleep(200000);
+    for (auto& p : ps) BOOST_TEST(p.is_alive());
+    for (auto& p : ps) p.terminate();
+    for (auto& p : ps) p.join();
+    for (auto& p : ps) BOOST_TEST(p.exitcode() == -SIGTERM);
+}
+
+BOOST_DATA_TEST_CASE(no_sigchld_handler_is_installed, methods(), method) {
+    struct sigaction before{}, after{};
+    ::sigaction(SIGCHLD, nullptr, &before);
+    auto p = make(method, sleep_ms, 20);
+    p.start();
+    p.join(1s);
+    auto q = make(method, do_nothing);
+    q.start();
+    q.join();
+    ::sigaction(SIGCHLD, nullptr, &after);
+    BOOST_TEST((before.sa_handler == SIG_DFL));
+    BOOST_TEST((after.sa_handler == SIG_DFL));
+    BOOST_TEST(!(after.sa_flags & SA_SIGINFO));
+}
+
+BOOST_DATA_TEST_CASE(start_and_join_leak_no_descriptors, methods(), method) {
+    auto cycle = [method] {
+        auto p = make(method, do_nothing);
+        p.start();
+        p.join();
+        BOOST_REQUIRE(p.exitcode() == 0);
+    };
+    cycle();  // first use may open long-lived descriptors (the fork server's socket)
+    const auto before = test_support::open_fds();
+    const int cycles = test_support::scaled(1000, 150);
+    for (int i = 0; i < cycles; ++i) cycle();
+    BOOST_TEST(test_support::open_fds() == before, "descriptors changed over " << cycles << " cycles");
+}
+
+BOOST_DATA_TEST_CASE(eight_threads_start_processes_at_once_without_deadlock, methods(), method) {
+    const int per_thread = test_support::scaled(200, 25);
+    std::atomic<int> ok{0};
+    auto work = [&] {
+        for (int i = 0; i < per_thread; ++i) {
+            auto p = make(method, do_nothing);
+            p.start();
+            p.join();
+            if (p.exitcode() == 0) ++ok;
+        }
+    };
+    std::vector<std::future<void>> threads;
+    for (int t = 0; t < 8; ++t) threads.push_back(std::async(std::launch::async, work));
+    auto deadline = std::chrono::steady_clock::now() + 300s;
+    for (auto& t : threads) {
+        if (t.wait_until(deadline) != std::future_status::ready) {
+            std::fprintf(stderr, "deadlock: threads still starting processes after 300 s\n");
+            std::_Exit(1);
+        }
+        t.get();
+    }
+    BOOST_TEST(ok.load() == 8 * per_thread);
+}
+
+BOOST_DATA_TEST_CASE(at_exit_daemons_are_terminated_and_the_others_joined, methods(), method) {
+    auto [pid_reader, pid_writer] = mp::Pipe();
+    auto [done_reader, done_writer] = mp::Pipe(false);
+    auto [term_reader, term_writer] = mp::Pipe(false);
+    auto start = std::chrono::steady_clock::now();
+    pid_t parent = mp::os::fork();
+    if (parent == 0) {
+        int code = 0;
+        try {
+            auto [ready_reader, ready_writer] = mp::Pipe();
+            auto daemon = make(method, wait_for_sigterm, std::move(ready_writer), std::move(term_writer));
+            daemon.daemon(true);
+            auto worker = make(method, sleep_then_report, std::move(done_writer), 400);
+            daemon.start();
+            worker.start();
+            pid_writer.send(ready_reader.recv<pid_t>());  // the daemon handles SIGTERM now
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            code = 1;
+        }
+        std::exit(code);  // a normal exit: the at-exit rules apply
+    }
+    pid_writer.close();
+    done_writer.close();
+    term_writer.close();
+    pid_t daemon_pid = pid_reader.recv<pid_t>();
+    BOOST_TEST(test_support::wait_child(parent) == 0);
+    // The parent exited only after the worker finished...
+    BOOST_TEST((std::chrono::steady_clock::now() - start >= 400ms));
+    BOOST_TEST(done_reader.recv<std::string>() == "done");
+    // ...and terminated the daemon with SIGTERM (not just the death signal).
+    std::string term(4, '\0');
+    BOOST_TEST(::read(term_reader.fileno(), term.data(), 4) == 4);
+    BOOST_TEST(term == "term");
+    BOOST_TEST(test_support::eventually([&] { return !running(daemon_pid); }, 5s));
+}

@@ -1,0 +1,424 @@
+// mproc::Process under every start method: exit codes, arguments, targets,
+// identity, misuse, waiting.
+#define BOOST_TEST_MODULE process
+#define BOOST_TEST_NO_MAIN
+#include <boost/test/unit_test.hpp>
+
+#include "support/process_test.hpp"
+#include "support/spawn_main.hpp"
+
+#include <mproc/mproc.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <map>
+#include <poll.h>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <unistd.h>
+#include <vector>
+
+namespace mp = mproc;
+using namespace std::chrono_literals;
+using test_support::methods;
+
+namespace {
+
+// ---- targets (free functions: they cross to spawned children) ------------
+
+void do_nothing() {}
+void exit_with(int code) { std::exit(code); }
+void underscore_exit_with(int code) { ::_exit(code); }
+void throw_runtime_error(std::string what) { throw std::runtime_error(what); }
+void throw_int() { throw 42; }
+void sleep_ms(int ms) { ::usleep(static_cast<useconds_t>(ms) * 1000); }
+// Boost.Test's own SIGABRT handler is inherited by a forked child: restore
+// the default so the abort ends the child as in a plain program.
+void abort_now() {
+    std::signal(SIGABRT, SIG_DFL);
+    std::abort();
+}
+
+struct Point {
+    int x = 0;
+    int y = 0;
+    template <class Archive>
+    void serialize(Archive& ar, const unsigned) {
+        ar & x & y;
+    }
+    bool operator==(const Point&) const = default;
+};
+
+struct NotSerializable {
+    int value = 0;
+};
+
+void echo_arguments(mp::Connection out, std::string s, std::vector<int> v, std::map<std::string, int> m, Point p,
+                    std::optional<double> o) {
+    out.send(std::make_tuple(s, v, m, p.x, p.y, o));
+}
+
+void take_by_reference(mp::Connection& out, const std::string& s) { out.send(s + "!"); }
+
+void report_identity(mp::Connection out) {
+    auto parent = mp::parent_process();
+    out.send(std::make_tuple(mp::current_process().name(), mp::os::getpid(), mp::current_process().daemon(),
+                             parent ? parent->pid() : 0, parent ? parent->name() : std::string("none")));
+}
+
+void start_grandchild(mp::Connection out, mp::start_method method) {
+    auto grandchild = mp::get_context(method).Process(do_nothing);
+    grandchild.start();
+    grandchild.join();
+    out.send(std::make_tuple(grandchild.name(), grandchild.exitcode().value_or(-1000)));
+}
+
+// Set in main's process after start-up: a forked child sees it, a re-executed one does not.
+int marker = 0;
+void report_marker(mp::Connection out) { out.send(marker); }
+
+// A serializable function object.
+struct Adder {
+    int base = 0;
+    template <class Archive>
+    void serialize(Archive& ar, const unsigned) {
+        ar & base;
+    }
+    void operator()(mp::Connection out, int x) const { out.send(base + x); }
+};
+
+int atexit_fd = -1;
+void write_atexit_marker() {
+    if (atexit_fd >= 0) [[maybe_unused]] auto n = ::write(atexit_fd, "X", 1);
+}
+
+mp::Process make(mp::start_method method, auto&&... args) {
+    return mp::get_context(method).Process(std::forward<decltype(args)>(args)...);
+}
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(a_returning_target_exits_with_zero, methods(), method) {
+    auto p = make(method, do_nothing);
+    BOOST_TEST(!p.exitcode());
+    BOOST_TEST(p.pid() == 0);
+    p.start();
+    BOOST_TEST(p.pid() > 0);
+    p.join();
+    BOOST_TEST(p.exitcode() == 0);
+    BOOST_TEST(!p.is_alive());
+}
+
+BOOST_DATA_TEST_CASE(exit_codes_follow_python, methods(), method) {
+    auto exits = make(method, exit_with, 7);
+    auto underscore = make(method, underscore_exit_with, 9);
+    auto aborts = make(method, abort_now);
+    exits.start();
+    underscore.start();
+    aborts.start();
+    exits.join();
+    underscore.join();
+    aborts.join();
+    BOOST_TEST(exits.exitcode() == 7);
+    BOOST_TEST(underscore.exitcode() == 9);
+    BOOST_TEST(aborts.exitcode() == -SIGABRT);
+}
+
+BOOST_DATA_TEST_CASE(a_throwing_target_exits_with_one_and_prints_type_and_what, methods(), method) {
+    auto p = make(method, throw_runtime_error, std::string("boom in the child"));
+    auto q = make(method, throw_int);
+    test_support::capture_fd err(2);
+    p.start();
+    p.join();
+    q.start();
+    q.join();
+    std::string text = err.text();
+    BOOST_TEST(p.exitcode() == 1);
+    BOOST_TEST(q.exitcode() == 1);
+    BOOST_TEST(text.find("Process " + p.name() + ":\nstd::runtime_error: boom in the child\n") != std::string::npos,
+               text);
+    BOOST_TEST(text.find("Process " + q.name() + ":\nint\n") != std::string::npos, text);
+}
+
+BOOST_DATA_TEST_CASE(terminate_and_kill_give_minus_the_signal, methods(), method) {
+    auto a = make(method, sleep_ms, 30000);
+    auto b = make(method, sleep_ms, 30000);
+    a.start();
+    b.start();
+    BOOST_TEST(a.is_alive());
+    BOOST_TEST(!a.exitcode());
+    a.terminate();
+    b.kill();
+    a.join();
+    b.join();
+    BOOST_TEST(a.exitcode() == -SIGTERM);
+    BOOST_TEST(b.exitcode() == -SIGKILL);
+    a.terminate();  // already ended: nothing happens
+    b.kill();
+}
+
+BOOST_DATA_TEST_CASE(join_with_a_timeout_reports_whether_the_child_ended, methods(), method) {
+    auto p = make(method, sleep_ms, 400);
+    p.start();
+    auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(!p.join(50ms));
+    BOOST_TEST((std::chrono::steady_clock::now() - start >= 50ms));
+    BOOST_TEST(p.is_alive());
+    BOOST_TEST(p.join(30s));
+    BOOST_TEST(p.exitcode() == 0);
+    BOOST_TEST(p.join(0s));
+}
+
+BOOST_DATA_TEST_CASE(arguments_of_every_kind_reach_the_child, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, echo_arguments, std::move(writer), std::string("text"), std::vector<int>{1, 2, 3},
+                  std::map<std::string, int>{{"a", 1}}, Point{4, 5}, std::optional<double>(2.5));
+    p.start();
+    auto [s, v, m, x, y, o] = reader.recv<std::tuple<std::string, std::vector<int>, std::map<std::string, int>, int,
+                                                     int, std::optional<double>>>();
+    p.join();
+    BOOST_TEST(p.exitcode() == 0);
+    BOOST_TEST(s == "text");
+    BOOST_TEST((v == std::vector<int>{1, 2, 3}));
+    BOOST_TEST((m == std::map<std::string, int>{{"a", 1}}));
+    BOOST_TEST(x == 4);
+    BOOST_TEST(y == 5);
+    BOOST_TEST(o == 2.5);
+}
+
+BOOST_DATA_TEST_CASE(a_target_may_take_its_arguments_by_reference, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, take_by_reference, std::move(writer), std::string("ref"));
+    p.start();
+    BOOST_TEST(reader.recv<std::string>() == "ref!");
+    p.join();
+    BOOST_TEST(p.exitcode() == 0);
+}
+
+BOOST_DATA_TEST_CASE(a_one_way_pipe_end_crosses_and_the_parent_sees_eof_after, methods(), method) {
+    auto [reader, writer] = mp::Pipe(false);
+    auto p = make(method, [](mp::Connection out) { out.send(std::string("one way")); }, std::move(writer));
+    p.start();
+    BOOST_TEST(reader.recv<std::string>() == "one way");
+    p.join();
+    // The child's end is closed, and the parent's copy was released at start().
+    BOOST_CHECK_THROW(reader.recv<std::string>(), mp::EOFError);
+}
+
+BOOST_DATA_TEST_CASE(captureless_lambdas_and_function_objects_are_targets, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    auto lambda = make(method, [](mp::Connection out, int x) { out.send(x * 2); }, std::move(writer), 21);
+    lambda.start();
+    BOOST_TEST(reader.recv<int>() == 42);
+    lambda.join();
+
+    auto [reader2, writer2] = mp::Pipe();
+    auto functor = make(method, Adder{100}, std::move(writer2), 5);
+    functor.start();
+    BOOST_TEST(reader2.recv<int>() == 105);
+    functor.join();
+    BOOST_TEST(functor.exitcode() == 0);
+}
+
+BOOST_DATA_TEST_CASE(what_cannot_cross_is_refused_before_any_child_exists, methods(), method) {
+    int captured = 5;
+    auto [reader, writer] = mp::Pipe();
+    auto capturing = make(method, [captured](mp::Connection out) { out.send(captured); }, std::move(writer));
+    auto [reader2, writer2] = mp::Pipe();
+    auto unserializable =
+        make(method, [](mp::Connection out, NotSerializable n) { out.send(n.value); }, std::move(writer2),
+             NotSerializable{6});
+    auto pointer = make(method, [](const char*) {}, "a C string");
+    const auto children_before = mp::active_children().size();
+    if (method == mp::start_method::fork) {
+        capturing.start();
+        unserializable.start();
+        pointer.start();
+        BOOST_TEST(reader.recv<int>() == 5);
+        BOOST_TEST(reader2.recv<int>() == 6);
+        capturing.join();
+        unserializable.join();
+        pointer.join();
+        return;
+    }
+    auto refused = [](mp::Process& p, const std::string& expected) {
+        try {
+            p.start();
+            BOOST_FAIL("start() should have thrown");
+        } catch (const mp::ProcessError& e) {
+            BOOST_TEST(std::string(e.what()).find(expected) != std::string::npos, e.what());
+        }
+        BOOST_TEST(p.pid() == 0);
+    };
+    refused(capturing, "capturing lambdas");
+    refused(unserializable, "NotSerializable");
+    refused(unserializable, "serialize()");
+    refused(pointer, "std::string");
+    BOOST_TEST(mp::active_children().size() == children_before);
+}
+
+BOOST_DATA_TEST_CASE(the_child_knows_who_it_is_and_who_its_parent_is, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, report_identity, std::move(writer));
+    p.name("worker");
+    p.start();
+    auto [name, pid, daemon, parent_pid, parent_name] =
+        reader.recv<std::tuple<std::string, pid_t, bool, pid_t, std::string>>();
+    p.join();
+    BOOST_TEST(name == "worker");
+    BOOST_TEST(pid == p.pid());
+    BOOST_TEST(!daemon);
+    BOOST_TEST(parent_pid == ::getpid());
+    BOOST_TEST(parent_name == "MainProcess");
+    BOOST_TEST(mp::current_process().name() == "MainProcess");
+    BOOST_TEST(mp::current_process().pid() == ::getpid());
+    BOOST_TEST(!mp::parent_process());
+}
+
+BOOST_DATA_TEST_CASE(names_count_children_and_nest, methods(), method) {
+    auto a = make(method, do_nothing);
+    auto b = make(method, do_nothing);
+    BOOST_TEST(a.name().rfind("Process-", 0) == 0);
+    const int first = std::stoi(a.name().substr(8));
+    BOOST_TEST(b.name() == "Process-" + std::to_string(first + 1));
+    auto [reader, writer] = mp::Pipe();
+    auto parent = make(method, start_grandchild, std::move(writer), method);
+    parent.start();
+    auto [grandchild, code] = reader.recv<std::tuple<std::string, int>>();
+    parent.join();
+    BOOST_TEST(grandchild == parent.name() + ":1");
+    BOOST_TEST(code == 0);
+}
+
+BOOST_DATA_TEST_CASE(spawn_and_forkserver_children_do_not_share_the_parents_memory, methods(), method) {
+    marker = 42;
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, report_marker, std::move(writer));
+    p.start();
+    BOOST_TEST(reader.recv<int>() == (method == mp::start_method::fork ? 42 : 0));
+    p.join();
+}
+
+BOOST_DATA_TEST_CASE(a_moved_process_still_works, methods(), method) {
+    auto a = make(method, exit_with, 4);
+    mp::Process b = std::move(a);
+    b.start();
+    mp::Process c;
+    c = std::move(b);
+    c.join();
+    BOOST_TEST(c.exitcode() == 4);
+}
+
+BOOST_DATA_TEST_CASE(misuse_raises_process_error, methods(), method) {
+    auto p = make(method, sleep_ms, 100);
+    BOOST_CHECK_THROW(p.join(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.join(1s), mp::ProcessError);
+    BOOST_CHECK_THROW(p.terminate(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.kill(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.sentinel(), mp::ProcessError);
+    BOOST_TEST(!p.is_alive());
+    p.start();
+    BOOST_CHECK_THROW(p.start(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.daemon(true), mp::ProcessError);
+    BOOST_CHECK_THROW(p.close(), mp::ProcessError);
+    p.join();
+    p.close();
+    BOOST_CHECK_THROW(p.join(), mp::ProcessError);
+    mp::Process empty;
+    BOOST_CHECK_THROW(empty.start(), mp::ProcessError);
+}
+
+BOOST_DATA_TEST_CASE(a_daemon_child_cannot_start_children, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(
+        method,
+        [](mp::Connection out, mp::start_method m) {
+            auto grandchild = mp::get_context(m).Process(do_nothing);
+            try {
+                grandchild.start();
+                out.send(std::string("started"));
+            } catch (const mp::ProcessError& e) {
+                out.send(std::string(e.what()));
+            }
+        },
+        std::move(writer), method);
+    p.daemon(true);
+    BOOST_TEST(p.daemon());
+    p.start();
+    BOOST_TEST(reader.recv<std::string>().find("daemonic") != std::string::npos);
+    p.join();
+}
+
+BOOST_DATA_TEST_CASE(the_sentinel_becomes_readable_when_the_child_ends, methods(), method) {
+    auto p = make(method, sleep_ms, 150);
+    p.start();
+    pollfd fd{p.sentinel(), POLLIN, 0};
+    BOOST_TEST(::poll(&fd, 1, 0) == 0);
+    BOOST_TEST(::poll(&fd, 1, 30000) == 1);
+    BOOST_TEST(p.exitcode() == 0);
+    BOOST_TEST(::poll(&fd, 1, 0) == 1);  // stays readable after the reap
+}
+
+BOOST_DATA_TEST_CASE(wait_returns_the_processes_and_connections_that_are_ready, methods(), method) {
+    auto quick = make(method, sleep_ms, 50);
+    auto slow = make(method, sleep_ms, 30000);
+    auto [reader, writer] = mp::Pipe();
+    quick.start();
+    slow.start();
+    BOOST_TEST(mp::wait({slow, reader}, 0s).empty());
+    auto ready = mp::wait({slow, quick, reader}, 30s);
+    BOOST_TEST(ready.size() == 1u);
+    BOOST_TEST((ready.at(0) == quick));
+    writer.send(1);
+    ready = mp::wait({slow, reader});
+    BOOST_TEST(ready.size() == 1u);
+    BOOST_TEST((ready.at(0) == reader));
+    mp::Connection* ready_connection = ready.at(0).connection();
+    BOOST_TEST(ready_connection->recv<int>() == 1);
+    slow.terminate();
+    ready = mp::wait({slow}, 30s);
+    BOOST_TEST(ready.size() == 1u);
+    BOOST_TEST(ready.at(0).process() == &slow);
+    BOOST_CHECK_THROW(mp::wait({make(method, do_nothing)}, 0s), mp::ProcessError);
+}
+
+BOOST_DATA_TEST_CASE(output_buffered_before_start_is_printed_once, methods(), method) {
+    test_support::capture_fd out(1);
+    std::printf("before|");
+    auto p = make(method, [] { std::printf("child|"); });
+    p.start();
+    p.join();
+    std::printf("after");
+    BOOST_TEST(out.text() == "before|child|after");
+}
+
+BOOST_DATA_TEST_CASE(the_child_does_not_run_the_parents_atexit_handlers, methods(), method) {
+    static bool registered = false;
+    if (!registered) std::atexit(write_atexit_marker);
+    registered = true;
+    int fds[2];
+    BOOST_REQUIRE(::pipe(fds) == 0);
+    atexit_fd = fds[1];
+    auto p = make(method, do_nothing);
+    p.start();
+    p.join();
+    atexit_fd = -1;
+    ::close(fds[1]);
+    char c;
+    BOOST_TEST(::read(fds[0], &c, 1) == 0);
+    ::close(fds[0]);
+}
+
+BOOST_AUTO_TEST_CASE(a_spawned_child_that_never_reaches_mproc_main_fails_clearly) {
+    ::setenv("MPROC_TEST_RETURN_BEFORE_HOOK", "1", 1);
+    auto p = make(mp::start_method::spawn, do_nothing);
+    test_support::capture_fd err(2);
+    p.start();
+    ::unsetenv("MPROC_TEST_RETURN_BEFORE_HOOK");
+    p.join();
+    std::string text = err.text();
+    BOOST_TEST(p.exitcode() == 1);
+    BOOST_TEST(text.find("without reaching MPROC_MAIN") != std::string::npos, text);
+}
