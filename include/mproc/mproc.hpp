@@ -6,3 +6,4 @@
 #include <mproc/connection.hpp>
 #include <mproc/errors.hpp>
 #include <mproc/os.hpp>
+#include <mproc/subprocess.hpp>

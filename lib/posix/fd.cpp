@@ -1,4 +1,5 @@
 #include "posix/fd.hpp"
+#include "posix/sigpipe.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -88,39 +89,10 @@ void write_socket(int fd, iovec* iov, int iovcnt) {
     }
 }
 
-// Blocks SIGPIPE in this thread for the duration of a pipe write and, if the
-// write raised one that was not already pending, consumes it so the
-// application's own SIGPIPE disposition never sees it.
-class sigpipe_blocker {
-public:
-    sigpipe_blocker() {
-        sigemptyset(&pipe_set_);
-        sigaddset(&pipe_set_, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-        pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
-    }
-    ~sigpipe_blocker() {
-        if (raised_ && !was_pending_) {
-            timespec zero{0, 0};
-            while (sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {}
-        }
-        pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    }
-    void raised() noexcept { raised_ = true; }
-
-private:
-    sigset_t pipe_set_;
-    sigset_t old_mask_;
-    bool was_pending_ = false;
-    bool raised_ = false;
-};
-
 void write_pipe(int fd, iovec* iov, int iovcnt) {
     skip_empty(iov, iovcnt);
     if (iovcnt == 0) return;
-    sigpipe_blocker blocker;
+    sigpipe_guard blocker;
     while (iovcnt > 0) {
         ssize_t n = ::writev(fd, iov, iovcnt);
         if (n < 0) {
