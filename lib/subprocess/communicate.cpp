@@ -1,5 +1,6 @@
 #include "subprocess/communicate.hpp"
 
+#include "posix/memory.hpp"
 #include "posix/nonblocking_io.hpp"
 #include "posix/sigpipe.hpp"
 
@@ -16,6 +17,22 @@ namespace {
 constexpr std::size_t default_pipe = 64 * 1024;
 constexpr std::size_t bulk_pipe = 1024 * 1024;
 
+// Gives `dst` room for `capacity` bytes. Large buffers are fresh memory that
+// will be written in full: they get huge pages before the first byte lands
+// (also the bytes moved over from the old buffer).
+void grow(std::string& dst, std::size_t capacity) {
+    constexpr std::size_t huge_from = 4u << 20;
+    if (capacity < huge_from) {
+        dst.reserve(capacity);
+        return;
+    }
+    std::string bigger;
+    bigger.reserve(capacity);
+    posix::advise_huge_pages(bigger.data(), bigger.capacity());
+    bigger.append(dst);
+    dst.swap(bigger);
+}
+
 // Reads what is available from `fd` (at most `piece` bytes) straight into
 // the end of `dst`, whose capacity grows geometrically from a page, so small
 // outputs stay small and bulk output is not copied twice. Returns false at
@@ -23,7 +40,7 @@ constexpr std::size_t bulk_pipe = 1024 * 1024;
 bool read_into(int fd, std::string& dst, std::size_t piece) {
     const std::size_t wanted_spare = std::min(piece, std::max<std::size_t>(dst.size(), 4096));
     if (dst.capacity() - dst.size() < wanted_spare)
-        dst.reserve(std::max(dst.capacity() * 2, dst.size() + wanted_spare));
+        grow(dst, std::max(dst.capacity() * 2, dst.size() + wanted_spare));
     const std::size_t old = dst.size();
     const std::size_t room = std::min(piece, dst.capacity() - old);
     dst.resize(old + room);
