@@ -120,18 +120,21 @@ def main(argv):
         print(f"compare.py: no release bench_* binaries under {argv[1]}", file=sys.stderr)
         return 1
 
-    results, ok = [], True
+    results, failed = [], []
     for command in [[b] for b in binaries] + [[sys.executable, s] for s in scripts]:
         lines, succeeded = run(command)
         results += lines
-        ok = ok and succeeded
+        if not succeeded:
+            failed.append(Path(command[-1]).name)
 
     print()
     print(table(results))
     print()
     print("mproc/base: median of per-round ratios, mproc and baseline alternating in one run "
           "(time: lower is better; MB/s: higher is better).")
-    return 0 if ok else 1
+    if failed:
+        print(f"FAILED: {', '.join(failed)} (see above)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
