@@ -95,7 +95,6 @@ struct child_args {
     int error_fd;             // CLOEXEC write end: closed by a successful exec
     const int* keep;          // sorted: plan's keep_fds plus error_fd
     std::size_t keep_count;
-    long max_fd;              // for the close loop where close_range is missing
 };
 
 // All signals blocked; set with the raw system call so glibc's internal
@@ -115,7 +114,16 @@ MPROC_CHILD_CODE void child_fail(int error_fd, spawn_stage stage, int err) {
     for (;;) ::syscall(SYS_exit_group, 127);  // never exit(): no atexit handlers, no stdio flush
 }
 
-MPROC_CHILD_CODE int close_span(int lo, long hi, long max_fd) {
+// The descriptor limit, for the close loop where close_range is missing.
+MPROC_CHILD_CODE long descriptor_limit() {
+    struct {
+        std::uint64_t cur, max;
+    } limit{0, 0};
+    if (::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &limit) != 0 || limit.cur > (1u << 20)) return 1L << 20;
+    return static_cast<long>(limit.cur);
+}
+
+MPROC_CHILD_CODE int close_span(int lo, long hi) {
     if (lo > hi) return 0;
 #ifdef SYS_close_range
     unsigned int last = hi >= static_cast<long>(~0U) ? ~0U : static_cast<unsigned int>(hi);
@@ -123,6 +131,7 @@ MPROC_CHILD_CODE int close_span(int lo, long hi, long max_fd) {
     if (errno != ENOSYS && errno != EINVAL) return errno;
 #endif
     // Kernels before 5.9: close one by one up to the descriptor limit.
+    const long max_fd = descriptor_limit();
     for (long fd = lo; fd <= hi && fd < max_fd; ++fd) ::syscall(SYS_close, fd);
     return 0;
 }
@@ -169,10 +178,10 @@ MPROC_CHILD_CODE int child_main(void* raw) {
     if (plan.close_fds) {
         int lo = 3;
         for (std::size_t i = 0; i < a.keep_count; ++i) {
-            if (int err = close_span(lo, a.keep[i] - 1L, a.max_fd)) child_fail(a.error_fd, spawn_stage::close_fds, err);
+            if (int err = close_span(lo, a.keep[i] - 1L)) child_fail(a.error_fd, spawn_stage::close_fds, err);
             lo = a.keep[i] + 1;
         }
-        if (int err = close_span(lo, static_cast<long>(~0U), a.max_fd))
+        if (int err = close_span(lo, static_cast<long>(~0U)))
             child_fail(a.error_fd, spawn_stage::close_fds, err);
     }
 
@@ -193,12 +202,6 @@ void reap(pid_t pid) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
 }
 
-long descriptor_limit() {
-    rlimit rl{};
-    if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return 1L << 20;
-    return static_cast<long>(rl.rlim_cur);
-}
-
 }  // namespace
 
 spawn_error::spawn_error(spawn_stage stage, int err)
@@ -214,7 +217,7 @@ pid_t spawn(const spawn_plan& plan) {
     std::sort(keep.begin(), keep.end());
     keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
 
-    child_args args{&plan, error_write.get(), keep.data(), keep.size(), plan.close_fds ? descriptor_limit() : 0};
+    child_args args{&plan, error_write.get(), keep.data(), keep.size()};
     void* stack = this_thread_stack().top();
 
     // No signal handler may run in the child while it shares our memory; it
