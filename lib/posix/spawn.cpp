@@ -197,6 +197,16 @@ MPROC_CHILD_CODE int child_main(void* raw) {
 
 // ---- parent side ---------------------------------------------------------
 
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer's clone() interceptor treats every clone as a fork and runs
+// its fork bookkeeping in the child: with CLONE_VM that bookkeeping would
+// overwrite the parent's. Under TSan the child gets a copy of our memory
+// (fork semantics; slower, same behaviour).
+constexpr int clone_flags = SIGCHLD;
+#else
+constexpr int clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+#endif
+
 void reap(pid_t pid) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
@@ -223,7 +233,7 @@ pid_t spawn(const spawn_plan& plan) {
     // No signal handler may run in the child while it shares our memory; it
     // installs defaults before unblocking. Our own mask is restored after.
     std::uint64_t old_mask = set_signal_mask(~std::uint64_t{0});
-    pid_t pid = ::clone(child_main, stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    pid_t pid = ::clone(child_main, stack, clone_flags, &args);
     int clone_errno = errno;
     set_signal_mask(old_mask);
     if (pid < 0) throw_errno("clone", clone_errno);
