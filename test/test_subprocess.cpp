@@ -243,6 +243,21 @@ BOOST_AUTO_TEST_CASE(communicate_resumes_sending_input_after_a_timeout) {
     BOOST_TEST((out == input));
 }
 
+BOOST_AUTO_TEST_CASE(a_timeout_after_bulk_output_keeps_all_of_it) {
+    // More than fits one buffer: the output so far spans several pieces.
+    sp::Popen p({"sh", "-c", "head -c 20000000 /dev/zero; sleep 0.8; echo end"}, {.std_out = sp::PIPE});
+    try {
+        p.communicate({}, 0.5s);
+        BOOST_FAIL("communicate did not time out");
+    } catch (const sp::TimeoutExpired& e) {
+        BOOST_TEST(e.output.size() == 20000000u);
+    }
+    std::string out = p.communicate().std_out;
+    BOOST_TEST(out.size() == 20000004u);
+    BOOST_TEST(out.substr(20000000) == "end\n");
+    BOOST_TEST(out.find_first_not_of('\0') == 20000000u);
+}
+
 // ---- data through pipes ----------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(sixty_four_mib_through_cat) {

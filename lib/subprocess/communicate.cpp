@@ -1,6 +1,5 @@
 #include "subprocess/communicate.hpp"
 
-#include "posix/memory.hpp"
 #include "posix/nonblocking_io.hpp"
 #include "posix/sigpipe.hpp"
 
@@ -17,44 +16,6 @@ namespace {
 constexpr std::size_t default_pipe = 64 * 1024;
 constexpr std::size_t bulk_pipe = 1024 * 1024;
 
-// Gives `dst` room for `capacity` bytes. Large buffers are fresh memory that
-// will be written in full: they get huge pages before the first byte lands
-// (also the bytes moved over from the old buffer).
-void grow(std::string& dst, std::size_t capacity) {
-    constexpr std::size_t huge_from = 4u << 20;
-    if (capacity < huge_from) {
-        dst.reserve(capacity);
-        return;
-    }
-    std::string bigger;
-    bigger.reserve(capacity);
-    posix::advise_huge_pages(bigger.data(), bigger.capacity());
-    bigger.append(dst);
-    dst.swap(bigger);
-}
-
-// Reads what is available from `fd` (at most `piece` bytes) straight into
-// the end of `dst`, whose capacity grows geometrically from a page, so small
-// outputs stay small and bulk output is not copied twice. Returns false at
-// end of file.
-bool read_into(int fd, std::string& dst, std::size_t piece) {
-    const std::size_t wanted_spare = std::min(piece, std::max<std::size_t>(dst.size(), 4096));
-    if (dst.capacity() - dst.size() < wanted_spare)
-        grow(dst, std::max(dst.capacity() * 2, dst.size() + wanted_spare));
-    const std::size_t old = dst.size();
-    const std::size_t room = std::min(piece, dst.capacity() - old);
-    dst.resize(old + room);
-    posix::io_result r;
-    try {
-        r = posix::read_nonblock(fd, dst.data() + old, room);
-    } catch (...) {
-        dst.resize(old);
-        throw;
-    }
-    dst.resize(old + r.bytes);
-    return r.would_block || r.bytes > 0;
-}
-
 }  // namespace
 
 bool exchange(Stream* in, Stream* out, Stream* err, communication& c, posix::deadline until) {
@@ -70,7 +31,7 @@ bool exchange(Stream* in, Stream* out, Stream* err, communication& c, posix::dea
         }
     }
     Stream* streams[3] = {in, out, err};
-    std::string* sinks[3] = {nullptr, &c.out, &c.err};
+    output_buffer* sinks[3] = {nullptr, &c.out, &c.err};
 
     for (;;) {
         pollfd fds[3];
@@ -104,7 +65,7 @@ bool exchange(Stream* in, Stream* out, Stream* err, communication& c, posix::dea
             // data: enlarge it once.
             std::size_t& piece = c.pipe_size[i];
             const std::size_t before = sinks[i]->size();
-            if (!read_into(s.fileno(), *sinks[i], piece)) {
+            if (!sinks[i]->read_from(s.fileno(), piece)) {
                 s.close();
             } else if (!c.grown[i] && sinks[i]->size() - before == piece) {
                 if (std::size_t size = posix::grow_pipe(s.fileno(), bulk_pipe)) piece = size;

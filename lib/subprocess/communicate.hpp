@@ -6,6 +6,7 @@
 #include <mproc/subprocess.hpp>
 
 #include "posix/poll.hpp"
+#include "subprocess/output_buffer.hpp"
 
 #include <string>
 #include <string_view>
@@ -17,7 +18,7 @@ struct communication {
     bool started = false;
     std::string_view input;     ///< not yet written: the caller's bytes, or `saved_input`
     std::string saved_input;    ///< the unwritten rest, kept when a call times out
-    std::string out, err;       ///< read so far
+    output_buffer out, err;     ///< read so far
     bool grown[3] = {false, false, false};  ///< pipe buffer enlargement tried
     std::size_t pipe_size[3] = {64 * 1024, 64 * 1024, 64 * 1024};  ///< kernel buffer of each pipe
 };

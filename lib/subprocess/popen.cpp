@@ -97,23 +97,20 @@ CommunicateResult Popen::communicate(std::string_view input, std::optional<std::
     if (!c.started) {
         c.started = true;
         c.input = input;  // the caller's bytes, valid during this call
-        if (s.piped[1]) c.out = stream_access::take_buffered(s.streams[1]);
-        if (s.piped[2]) c.err = stream_access::take_buffered(s.streams[2]);
+        if (s.piped[1]) c.out.assign(stream_access::take_buffered(s.streams[1]));
+        if (s.piped[2]) c.err.assign(stream_access::take_buffered(s.streams[2]));
     }
     if (!detail::exchange(s.piped_stream(0), s.piped_stream(1), s.piped_stream(2), c, until)) {
         if (!c.input.empty() && c.input.data() != c.saved_input.data()) {
             c.saved_input.assign(c.input);  // the caller's input does not outlive this call
             c.input = c.saved_input;
         }
-        throw TimeoutExpired(s.args, *timeout, c.out, c.err);
+        throw TimeoutExpired(s.args, *timeout, c.out.copy(), c.err.copy());
     }
     c.saved_input.clear();
     c.input = {};
-    if (!s.child.wait(until)) throw TimeoutExpired(s.args, *timeout, c.out, c.err);
-    CommunicateResult result{std::move(c.out), std::move(c.err)};
-    c.out.clear();
-    c.err.clear();
-    return result;
+    if (!s.child.wait(until)) throw TimeoutExpired(s.args, *timeout, c.out.copy(), c.err.copy());
+    return CommunicateResult{c.out.take(), c.err.take()};
 }
 
 void Popen::send_signal(int sig) { impl().child.send_signal(sig); }
