@@ -3,16 +3,20 @@
 // posix_spawn does, with every decision made in the parent beforehand so the
 // child only makes raw, async-signal-safe system calls before execve.
 //
-// This is the step Boost.Process v2 (1.81) gets wrong in several ways and
-// that its launcher hooks cannot fix (see lib/subprocess/launcher.cpp):
+// This is the step Boost.Process v2 (1.81) gets wrong in several ways that its
+// launcher and init hooks cannot fix, because they sit in the launch itself
+// (lib/subprocess/launcher.cpp keeps the rest of v2's launcher protocol):
 //  - its default_launcher fork()s (page tables copied: 16x slower with a
 //    256 MiB heap) and its vfork_launcher calls io_context::notify_fork in
 //    the vfork child, breaking a long-lived io_context (boostorg/process#314);
-//  - close_all_fds closes nothing below the last whitelisted fd (off-by-one in
-//    posix/detail/close_handles.ipp, fixed in 1.85);
+//  - close_all_fds closes nothing below the last whitelisted descriptor
+//    (off-by-one in posix/detail/close_handles.ipp; boostorg/process#360,
+//    fixed in 1.85): here close_range over the gaps of the keep list;
 //  - after a failed exec the child calls exit(), not _exit(), running the
-//    parent's atexit handlers and flushing its stdio buffers a second time;
-//  - the child's failure leaves a zombie (nobody waits for it);
+//    parent's atexit handlers and flushing its stdio buffers a second time
+//    (boostorg/process#514): here a raw exit_group;
+//  - the failed child is never waited for and stays a zombie
+//    (boostorg/process#285): here it is reaped before the error is thrown;
 //  - signal dispositions and the signal mask leak into the child.
 #pragma once
 

@@ -3,26 +3,30 @@
 // launcher's `env` and `fd_whitelist` — driving our posix::spawn.
 //
 // Boost 1.81's own launchers cannot be used as they are, and their init hooks
-// cannot repair them, because the defects sit in the launch step itself
-// (see lib/posix/spawn.hpp): default_launcher fork()s (page tables copied),
+// cannot repair them, because the defects sit in the launch step itself (see
+// lib/posix/spawn.hpp): default_launcher fork()s (page tables copied),
 // vfork_launcher calls io_context::notify_fork in the child
-// (boostorg/process#314), both close no descriptors (close_handles.ipp
-// off-by-one, fixed in 1.85), call exit() instead of _exit() after a failed
-// exec and leave the failed child a zombie. So the launch step is
-// posix::spawn, and this launcher keeps the rest of v2's protocol: its
-// process_start_dir initializer changes directory in the child.
+// (boostorg/process#314), both close no descriptors (boostorg/process#360,
+// fixed in 1.85), call exit() instead of _exit() after a failed exec
+// (boostorg/process#514) and leave the failed child a zombie
+// (boostorg/process#285). So the launch step is posix::spawn, and this
+// launcher keeps the rest of v2's protocol: its process_start_dir
+// initializer changes directory in the child, and pass_fds travel in the
+// launcher's fd_whitelist.
 //
 // Not used from v2 1.81, for these reasons:
 //  - process_stdio: Asio pipes are not O_CLOEXEC (a concurrent Popen inherits
-//    them and EOF never comes), file targets are neither truncated nor
-//    O_CLOEXEC, dup2 order clobbers low descriptors (subprocess/stdio.cpp);
+//    them and EOF never comes; boostorg/process#170), file targets are
+//    neither truncated nor O_CLOEXEC, and dup2 in order clobbers a source
+//    among 0-2 (subprocess/stdio.cpp does these);
 //  - process_environment: its on_setup is only defined in src.hpp, which
 //    refuses header-only builds (environment_init below);
 //  - posix::bind_fd: its on_setup returns no value (undefined behaviour), and
 //    binding a descriptor to itself leaves it close-on-exec (pass_fds are
 //    kept through fd_whitelist instead);
-//  - basic_process: its destructor kills a running child, and it needs an
-//    io_context; Python keeps the child running (posix::child_handle).
+//  - basic_process: its destructor SIGKILLs a running child and waits for it,
+//    and it needs an io_context; Python keeps the child running and reaps it
+//    later (posix::child_handle, lifecycle::abandon).
 #include "subprocess/launcher.hpp"
 
 #include "posix/spawn.hpp"

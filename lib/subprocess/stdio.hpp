@@ -2,8 +2,9 @@
 // for its 0, 1, 2 (held open by the parent until the child has started) and
 // the parent's ends of any pipes. Every descriptor is close-on-exec, so a
 // concurrent Popen in another thread never inherits them (the Asio pipes
-// Boost.Process v2 1.81 uses are not, and its file redirects neither
-// truncate nor set O_CLOEXEC: this replaces its process_stdio).
+// Boost.Process v2 1.81 uses are not, boostorg/process#170, and its file
+// redirects neither truncate nor set O_CLOEXEC: this replaces its
+// process_stdio).
 #pragma once
 
 #include <mproc/subprocess.hpp>
