@@ -58,7 +58,8 @@ cmd_demo() {
 summarise_tests() {
     local log=$1 modules=$2
     awk -v modules="$modules" '
-        /^mproc-test-result:/ { seen[$2] = 1; passed += $3; failed += $5 }
+        # A module reports its BOOST_TEST_MODULE name, usually its file name without "test_".
+        /^mproc-test-result:/ { seen[$2] = seen["test_" $2] = 1; passed += $3; failed += $5 }
         END {
             n = split(modules, names, " ")
             for (i = 1; i <= n; i++) if (!(names[i] in seen)) { failed++; print "module " names[i] ": no result (crashed or did not build)" }
