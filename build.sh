@@ -72,7 +72,8 @@ cmd_test() {
     local variant=debug
     case "${1:-}" in
         "") ;;
-        asan) variant=asan ;;
+        # UBSan only prints by default: make undefined behaviour fail the test.
+        asan) variant=asan; export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1 ${UBSAN_OPTIONS:-}" ;;
         tsan) variant=tsan; export TSAN_OPTIONS="die_after_fork=0 ${TSAN_OPTIONS:-}" ;;
         *) die "unknown test flavour '$1' (use asan or tsan)" ;;
     esac
