@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <fcntl.h>
 #include <sched.h>
-#include <string>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
