@@ -53,13 +53,17 @@ cmd_demo() {
     return $rc
 }
 
-# Sums the "mproc-test-result:" lines of a test log. A module that built but
-# printed no result (it crashed, hung or failed to build) counts as one failure.
+# Sums the "mproc-test-result:" lines of a test log. A module that printed no
+# result (it crashed, hung or failed to build) counts as one failure. Each
+# compile-fail check (test/compile_fail/*.cpp) counts as one test case.
 summarise_tests() {
-    local log=$1 modules=$2
-    awk -v modules="$modules" '
+    local log=$1 modules=$2 compile_fail=$3
+    awk -v modules="$modules" -v compile_fail="$compile_fail" '
         /^mproc-test-result:/ { seen[$2] = 1; passed += $3; failed += $5 }
+        /^\*\*passed\*\*/ { n = split($2, parts, "/"); sub(/\.test$/, "", parts[n]); ok[parts[n]] = 1 }
         END {
+            n = split(compile_fail, checks, " ")
+            for (i = 1; i <= n; i++) if (checks[i] in ok) passed++; else { failed++; print "compile-fail check " checks[i] ": compiled, or was not run" }
             n = split(modules, names, " ")
             for (i = 1; i <= n; i++) if (!(names[i] in seen)) { failed++; print "module " names[i] ": no result (crashed or did not build)" }
             printf "%d passed, %d failed\n", passed, failed
@@ -71,19 +75,20 @@ cmd_test() {
     local variant=debug
     case "${1:-}" in
         "") ;;
-        asan) variant=asan ;;
+        asan) variant=asan; export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1 ${UBSAN_OPTIONS:-}" ;;
         tsan) variant=tsan; export TSAN_OPTIONS="die_after_fork=0 ${TSAN_OPTIONS:-}" ;;
         *) die "unknown test flavour '$1' (use asan or tsan)" ;;
     esac
     need_packages "${base_packages[@]}" cmake pkg-config
-    local modules log rc=0
+    local modules compile_fail log rc=0
     modules=$(for f in test/test_*.cpp; do basename "$f" .cpp; done | tr '\n' ' ')
+    compile_fail=$(for f in test/compile_fail/*.cpp; do [ -e "$f" ] && echo "cf_$(basename "$f" .cpp)"; done | tr '\n' ' ')
     # Results that are up to date are not re-run by b2: force every module to run.
-    find bin/test -name '*.run' -path "*/$variant/*" -delete 2>/dev/null || true
+    find bin/test \( -name '*.run' -o -name 'cf_*.test' \) -path "*/$variant/*" -delete 2>/dev/null || true
     log=$(mktemp)
     trap 'rm -f "$log"' RETURN
     b2_build --verbose-test variant="$variant" test 2>&1 | tee "$log" || rc=1
-    summarise_tests "$log" "$modules" || rc=1
+    summarise_tests "$log" "$modules" "$compile_fail" || rc=1
     return $rc
 }
 

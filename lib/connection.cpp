@@ -15,6 +15,17 @@ constexpr std::size_t read_buffer_size = 64 * 1024;
 // make us allocate gigabytes up front.
 constexpr std::size_t eager_allocation_limit = 64 * 1024 * 1024;
 static_assert(Connection::header_room == frame::max_header_size);
+
+// Copies the start of a large payload, which arrived with its header, out of
+// the read buffer. In pieces of 1 KiB: glibc copies larger blocks with
+// `rep movsb`, which on some x86 CPUs (AMD EPYC here) runs ~15x slower when
+// the destination lies 1-15 bytes past the source modulo 4 KiB -- and a fresh
+// recv_bytes() string often lands exactly there (measured: ~10% of 1 MiB
+// recv_bytes throughput).
+void copy_buffered(char* to, const char* from, std::size_t n) {
+    constexpr std::size_t piece = 1024;
+    for (std::size_t done = 0; done < n; done += piece) std::memcpy(to + done, from + done, std::min(piece, n - done));
+}
 }  // namespace
 
 Connection::Connection() noexcept = default;
@@ -84,7 +95,7 @@ std::string_view Connection::recv_frame(std::string& storage) {
     // The rest streams straight into `storage`, bypassing the buffer.
     std::size_t have = buffered();
     storage.resize(std::max(have, std::min(length, eager_allocation_limit)));
-    std::memcpy(storage.data(), rbuf_.get() + rbegin_, have);
+    copy_buffered(storage.data(), rbuf_.get() + rbegin_, have);
     rbegin_ = rend_ = 0;
     while (have < length) {
         if (have == storage.size()) storage.resize(std::min(length, storage.size() * 2));

@@ -57,6 +57,7 @@ std::size_t encode_header(kind k, std::uint64_t length, unsigned char* out) {
 
 std::optional<header> decode_header(std::string_view avail) {
     auto p = reinterpret_cast<const unsigned char*>(avail.data());
+    if (avail.empty()) return std::nullopt;
     if (avail.size() < 4) {
         // Reject a foreign stream as soon as its first bytes disagree.
         if (std::memcmp(p, &magic, avail.size()) != 0) malformed("bad magic (not an mproc stream, or out of sync)");

@@ -90,3 +90,11 @@ BOOST_AUTO_TEST_CASE(foreign_bytes_are_rejected_early) {
     }
     BOOST_TEST(accepted == 0);
 }
+
+// Regression: a Connection's first recv decodes an empty
+// view over a not-yet-allocated buffer; its null data() reached memcmp (UB).
+BOOST_AUTO_TEST_CASE(an_empty_view_with_null_data_needs_more_bytes) {
+    std::string_view nothing;
+    BOOST_TEST(!frame::decode_header(nothing));
+    BOOST_TEST(!frame::next(nothing));
+}

@@ -47,7 +47,10 @@ public:
     /// Sends one serialized object (Python: send). Throws as documented above.
     template <class T>
     void send(const T& obj) {
-        std::string message(header_room, '\0');
+        // One allocation: room for the header, then the payload appended.
+        std::string message;
+        message.reserve(header_room + (detail::memcpy_codec<T> ? sizeof(T) : 64));
+        message.resize(header_room);
         dumps_into(message, obj);
         send_message(message);
     }

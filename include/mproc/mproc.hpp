@@ -10,4 +10,5 @@
 #include <mproc/os.hpp>
 #include <mproc/process.hpp>
 #include <mproc/start_method.hpp>
+#include <mproc/subprocess.hpp>
 #include <mproc/wait.hpp>

@@ -1,4 +1,5 @@
 #include "posix/fd.hpp"
+#include "posix/sigpipe.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -32,6 +33,8 @@ std::pair<unique_fd, unique_fd> make_socketpair() {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair");
     return {unique_fd(fds[0]), unique_fd(fds[1])};
 }
+
+bool is_open(int fd) noexcept { return ::fcntl(fd, F_GETFD) >= 0; }
 
 bool is_socket(int fd) {
     struct stat st;
@@ -88,39 +91,10 @@ void write_socket(int fd, iovec* iov, int iovcnt) {
     }
 }
 
-// Blocks SIGPIPE in this thread for the duration of a pipe write and, if the
-// write raised one that was not already pending, consumes it so the
-// application's own SIGPIPE disposition never sees it.
-class sigpipe_blocker {
-public:
-    sigpipe_blocker() {
-        sigemptyset(&pipe_set_);
-        sigaddset(&pipe_set_, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-        pthread_sigmask(SIG_BLOCK, &pipe_set_, &old_mask_);
-    }
-    ~sigpipe_blocker() {
-        if (raised_ && !was_pending_) {
-            timespec zero{0, 0};
-            while (sigtimedwait(&pipe_set_, nullptr, &zero) < 0 && errno == EINTR) {}
-        }
-        pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-    }
-    void raised() noexcept { raised_ = true; }
-
-private:
-    sigset_t pipe_set_;
-    sigset_t old_mask_;
-    bool was_pending_ = false;
-    bool raised_ = false;
-};
-
 void write_pipe(int fd, iovec* iov, int iovcnt) {
     skip_empty(iov, iovcnt);
     if (iovcnt == 0) return;
-    sigpipe_blocker blocker;
+    sigpipe_guard blocker;
     while (iovcnt > 0) {
         ssize_t n = ::writev(fd, iov, iovcnt);
         if (n < 0) {
@@ -143,17 +117,5 @@ void write_all(int fd, bool socket, const void* buf, std::size_t len) {
     iovec iov{const_cast<void*>(buf), len};
     write_all(fd, socket, &iov, 1);
 }
-
-}  // namespace mproc::posix
-
-namespace mproc::posix {
-
-unique_fd duplicate(int fd) {
-    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
-    return unique_fd(copy);
-}
-
-bool is_open(int fd) noexcept { return ::fcntl(fd, F_GETFD) >= 0; }
 
 }  // namespace mproc::posix

@@ -20,6 +20,8 @@ std::pair<unique_fd, unique_fd> make_socketpair();
 
 /// True when `fd` is a socket (so send(MSG_NOSIGNAL) can be used on it).
 bool is_socket(int fd);
+/// Whether `fd` is an open descriptor.
+bool is_open(int fd) noexcept;
 
 /// read() retried on EINTR; returns bytes read (0 = EOF); throws on error.
 std::size_t read_some(int fd, void* buf, std::size_t len);
@@ -32,15 +34,5 @@ std::size_t read_full(int fd, void* buf, std::size_t len);
 /// throws std::system_error(EPIPE). `iov` is modified.
 void write_all(int fd, bool socket, iovec* iov, int iovcnt);
 void write_all(int fd, bool socket, const void* buf, std::size_t len);
-
-}  // namespace mproc::posix
-
-namespace mproc::posix {
-
-/// A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC). Throws std::system_error.
-unique_fd duplicate(int fd);
-
-/// Whether `fd` is an open descriptor.
-bool is_open(int fd) noexcept;
 
 }  // namespace mproc::posix

@@ -1,98 +1,250 @@
 #include "posix/spawn.hpp"
 #include "posix/fd.hpp"
+#include "posix/open.hpp"
 
 #include <algorithm>
-#include <climits>
-#include <spawn.h>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+// Code that runs in the child shares the parent's memory (CLONE_VM): it must
+// not be instrumented by sanitizers (whose bookkeeping belongs to the parent's
+// thread) and may only make raw system calls (no libc wrapper that could be
+// intercepted, take a lock or touch the parent's state).
+#define MPROC_CHILD_CODE __attribute__((noinline, no_sanitize("address", "thread", "undefined")))
 
 namespace mproc::posix {
 
 namespace {
 
-// Renumbering without clobbering: copy every descriptor above all sources and
-// targets first, then down to its target, then close everything above.
-int staging_base(std::span<const int> fds) noexcept {
-    int high = first_passed_fd + static_cast<int>(fds.size());
-    for (int fd : fds) high = std::max(high, fd + 1);
-    return high;
+const char* stage_name(spawn_stage stage) {
+    switch (stage) {
+        case spawn_stage::stdio: return "child: redirecting stdin/stdout/stderr";
+        case spawn_stage::keep_fds: return "child: keeping pass_fds open";
+        case spawn_stage::hook: return "child: setting up";
+        case spawn_stage::signals: return "child: restoring signal defaults";
+        case spawn_stage::session: return "child: starting a new session or process group";
+        case spawn_stage::close_fds: return "child: closing inherited descriptors";
+        case spawn_stage::exec: return "child: exec";
+    }
+    return "child";
 }
 
-class file_actions {
+// The kernel's struct sigaction for rt_sigaction. All zero is SIG_DFL with no
+// flags and an empty mask on every architecture (with or without sa_restorer).
+struct kernel_sigaction {
+    unsigned long handler;
+    unsigned long flags;
+    unsigned long restorer;
+    std::uint64_t mask;
+};
+constexpr long kernel_sigset_size = 8;  // the kernel's sigset_t: 64 signals
+constexpr int last_signal = 64;
+
+// The child's own stack. The parent thread is suspended while the child runs
+// on it (CLONE_VFORK), so one per thread suffices; it is mapped once.
+class child_stack {
 public:
-    file_actions() {
-        if (int err = ::posix_spawn_file_actions_init(&actions_)) throw_errno("posix_spawn_file_actions_init", err);
+    child_stack() {
+        void* p = ::mmap(nullptr, guard + size, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) throw_errno("mmap (child stack)");
+        base_ = static_cast<char*>(p);
+        ::mprotect(base_, guard, PROT_NONE);  // a stack overflow faults instead of scribbling
     }
-    ~file_actions() { ::posix_spawn_file_actions_destroy(&actions_); }
-    file_actions(const file_actions&) = delete;
-    file_actions& operator=(const file_actions&) = delete;
-    void dup2(int from, int to) {
-        if (int err = ::posix_spawn_file_actions_adddup2(&actions_, from, to)) throw_errno("posix_spawn dup2", err);
+    ~child_stack() { ::munmap(base_, guard + size); }
+    child_stack(const child_stack&) = delete;
+    child_stack& operator=(const child_stack&) = delete;
+
+    void* top() noexcept {
+#if defined(__SANITIZE_ADDRESS__)
+        // Instrumented code the child calls (the hook) may have left poisoned
+        // frames behind on its last use.
+        __asan_unpoison_memory_region(base_ + guard, size);
+#endif
+        return base_ + guard + size;  // stacks grow down; mmap is page-aligned
     }
-    void close_from(int from) {
-        if (int err = ::posix_spawn_file_actions_addclosefrom_np(&actions_, from))
-            throw_errno("posix_spawn closefrom", err);
-    }
-    const posix_spawn_file_actions_t* get() const { return &actions_; }
 
 private:
-    posix_spawn_file_actions_t actions_;
+    static constexpr std::size_t guard = 4096;
+    static constexpr std::size_t size = 256 * 1024;
+    char* base_ = nullptr;
 };
 
-class spawn_attributes {
-public:
-    spawn_attributes() {
-        if (int err = ::posix_spawnattr_init(&attr_)) throw_errno("posix_spawnattr_init", err);
-    }
-    ~spawn_attributes() { ::posix_spawnattr_destroy(&attr_); }
-    spawn_attributes(const spawn_attributes&) = delete;
-    spawn_attributes& operator=(const spawn_attributes&) = delete;
-    void mask(const sigset_t& m) {
-        ::posix_spawnattr_setsigmask(&attr_, &m);
-        ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETSIGMASK);
-    }
-    const posix_spawnattr_t* get() const { return &attr_; }
+child_stack& this_thread_stack() {
+    thread_local child_stack stack;
+    return stack;
+}
 
-private:
-    posix_spawnattr_t attr_;
+// Everything the child needs, prepared by the parent.
+struct child_args {
+    const spawn_plan* plan;
+    int error_fd;             // CLOEXEC write end: closed by a successful exec
+    const int* keep;          // sorted: plan's keep_fds plus error_fd
+    std::size_t keep_count;
 };
+
+// All signals blocked; set with the raw system call so glibc's internal
+// signals (thread cancellation, setxid) are blocked as well.
+std::uint64_t set_signal_mask(std::uint64_t mask) {
+    std::uint64_t old = 0;
+    ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, &old, kernel_sigset_size);
+    return old;
+}
+
+// ---- child side: raw system calls only ----------------------------------
+
+MPROC_CHILD_CODE void child_fail(int error_fd, spawn_stage stage, int err) {
+    int report[2] = {static_cast<int>(stage), err};
+    // 8 bytes into an empty pipe: never partial, never blocks.
+    ::syscall(SYS_write, error_fd, report, sizeof report);
+    for (;;) ::syscall(SYS_exit_group, 127);  // never exit(): no atexit handlers, no stdio flush
+}
+
+// The descriptor limit, for the close loop where close_range is missing.
+MPROC_CHILD_CODE long descriptor_limit() {
+    struct {
+        std::uint64_t cur, max;
+    } limit{0, 0};
+    if (::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &limit) != 0 || limit.cur > (1u << 20)) return 1L << 20;
+    return static_cast<long>(limit.cur);
+}
+
+MPROC_CHILD_CODE int close_span(int lo, long hi) {
+    if (lo > hi) return 0;
+#ifdef SYS_close_range
+    unsigned int last = hi >= static_cast<long>(~0U) ? ~0U : static_cast<unsigned int>(hi);
+    if (::syscall(SYS_close_range, static_cast<unsigned int>(lo), last, 0U) == 0) return 0;
+    if (errno != ENOSYS && errno != EINVAL) return errno;
+#endif
+    // Kernels before 5.9: close one by one up to the descriptor limit.
+    const long max_fd = descriptor_limit();
+    for (long fd = lo; fd <= hi && fd < max_fd; ++fd) ::syscall(SYS_close, fd);
+    return 0;
+}
+
+MPROC_CHILD_CODE int child_main(void* raw) {
+    const child_args& a = *static_cast<const child_args*>(raw);
+    const spawn_plan& plan = *a.plan;
+
+    for (int target = 0; target < 3; ++target) {
+        int source = plan.stdio[target];
+        if (source == spawn_plan::inherit) continue;
+        if (source == spawn_plan::same_as_stdout) source = 1;
+        // dup3 clears close-on-exec on the copy; a descriptor already in place
+        // only needs its flag cleared.
+        long r = source == target ? ::syscall(SYS_fcntl, target, F_SETFD, 0)
+                                  : ::syscall(SYS_dup3, source, target, 0);
+        if (r < 0) child_fail(a.error_fd, spawn_stage::stdio, errno);
+    }
+
+    for (std::size_t i = 0; i < plan.keep_count; ++i)
+        if (::syscall(SYS_fcntl, plan.keep_fds[i], F_SETFD, 0) < 0)
+            child_fail(a.error_fd, spawn_stage::keep_fds, errno);
+
+    if (plan.child_hook) {
+        int err = plan.child_hook(plan.hook_context);
+        if (err) child_fail(a.error_fd, spawn_stage::hook, err);
+    }
+
+    // Default dispositions first, then the empty mask: no handler of the
+    // parent's may ever run in this child, which shares its memory.
+    kernel_sigaction dfl{};
+    for (int sig = 1; sig <= last_signal; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, kernel_sigset_size);
+    }
+    std::uint64_t empty = 0;
+    if (::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, nullptr, kernel_sigset_size) < 0)
+        child_fail(a.error_fd, spawn_stage::signals, errno);
+
+    if (plan.new_session && ::syscall(SYS_setsid) < 0) child_fail(a.error_fd, spawn_stage::session, errno);
+    if (plan.process_group >= 0 && ::syscall(SYS_setpgid, 0, plan.process_group) < 0)
+        child_fail(a.error_fd, spawn_stage::session, errno);
+
+    if (plan.close_fds) {
+        int lo = 3;
+        for (std::size_t i = 0; i < a.keep_count; ++i) {
+            if (int err = close_span(lo, a.keep[i] - 1L)) child_fail(a.error_fd, spawn_stage::close_fds, err);
+            lo = a.keep[i] + 1;
+        }
+        if (int err = close_span(lo, static_cast<long>(~0U)))
+            child_fail(a.error_fd, spawn_stage::close_fds, err);
+    }
+
+    int first_error = 0, last_error = ENOENT;
+    for (const char* const* program = plan.programs; program && *program; ++program) {
+        ::syscall(SYS_execve, *program, plan.argv, plan.envp);
+        last_error = errno;
+        if (first_error == 0 && last_error != ENOENT && last_error != ENOTDIR) first_error = last_error;
+    }
+    child_fail(a.error_fd, spawn_stage::exec, first_error ? first_error : last_error);
+    return 127;
+}
+
+// ---- parent side ---------------------------------------------------------
+
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer's clone() interceptor treats every clone as a fork and runs
+// its fork bookkeeping in the child: with CLONE_VM that bookkeeping would
+// overwrite the parent's. Under TSan the child gets a copy of our memory
+// (fork semantics; slower, same behaviour).
+constexpr int clone_flags = SIGCHLD;
+#else
+constexpr int clone_flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+#endif
+
+void reap(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+}
 
 }  // namespace
 
-pid_t spawn_with_fds(const spawn_request& request) {
-    file_actions actions;
-    const int base = staging_base(request.fds);
-    const int n = static_cast<int>(request.fds.size());
-    for (int i = 0; i < n; ++i) actions.dup2(request.fds[i], base + i);
-    // dup2 clears FD_CLOEXEC on the copy: these survive the exec.
-    for (int i = 0; i < n; ++i) actions.dup2(base + i, first_passed_fd + i);
-    actions.close_from(first_passed_fd + n);
-    spawn_attributes attributes;
-    if (request.mask) attributes.mask(*request.mask);
-    pid_t pid = -1;
-    if (int err = ::posix_spawn(&pid, request.path, actions.get(), attributes.get(), request.argv, request.envp))
-        throw_errno("posix_spawn", err);
-    return pid;
-}
+spawn_error::spawn_error(spawn_stage stage, int err)
+    : std::system_error(err, std::system_category(), stage_name(stage)), stage_(stage) {}
 
-bool keep_only_fds(std::span<const int> fds) noexcept {
-    const int base = staging_base(fds);
-    const int n = static_cast<int>(fds.size());
-    for (int i = 0; i < n; ++i)
-        if (::dup2(fds[i], base + i) < 0) return false;
-    for (int i = 0; i < n; ++i)
-        if (::dup2(base + i, first_passed_fd + i) < 0) return false;
-    const unsigned first = static_cast<unsigned>(first_passed_fd + n);
-#ifdef SYS_close_range
-    if (::syscall(SYS_close_range, first, UINT_MAX, 0) == 0) return true;
-#endif
-    rlimit limit{};
-    int top = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 1u << 20 ? static_cast<int>(limit.rlim_cur)
-                                                                                   : 1 << 16;
-    for (int fd = static_cast<int>(first); fd < top; ++fd) ::close(fd);
-    return true;
+pid_t spawn(const spawn_plan& plan) {
+    auto [error_read, error_write_low] = make_pipe();
+    // The child's stdio set-up must not overwrite it: keep it above 2.
+    unique_fd error_write = error_write_low.get() > 2 ? std::move(error_write_low) : dup_at_least(error_write_low.get(), 3);
+
+    std::vector<int> keep(plan.keep_fds, plan.keep_fds + plan.keep_count);
+    keep.push_back(error_write.get());
+    std::sort(keep.begin(), keep.end());
+    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+
+    child_args args{&plan, error_write.get(), keep.data(), keep.size()};
+    void* stack = this_thread_stack().top();
+
+    // No signal handler may run in the child while it shares our memory; it
+    // installs defaults before unblocking. Our own mask is restored after.
+    std::uint64_t old_mask = set_signal_mask(~std::uint64_t{0});
+    pid_t pid = ::clone(child_main, stack, clone_flags, &args);
+    int clone_errno = errno;
+    set_signal_mask(old_mask);
+    if (pid < 0) throw_errno("clone", clone_errno);
+
+    // The child has exec'd (closing its copy of the write end) or exited.
+    error_write.reset();
+    int report[2] = {0, 0};
+    std::size_t n = read_full(error_read.get(), report, sizeof report);
+    if (n == 0) return pid;
+    reap(pid);
+    if (n != sizeof report) throw std::system_error(EIO, std::system_category(), "child: truncated start report");
+    throw spawn_error(static_cast<spawn_stage>(report[0]), report[1]);
 }
 
 }  // namespace mproc::posix

@@ -62,12 +62,14 @@ bool note_main_hook() noexcept {
 }
 
 void run_if_child(int argc, char** argv) {
-    if (argc < 3 || !is_child_flag(argv[1])) return;
+    if (argc < 4 || !is_child_flag(argv[1])) return;
     child_waiting_for_hook = false;
+    // argv: {argv[0], flag, parent pid, descriptor} (start/spawn.hpp).
     const pid_t parent = static_cast<pid_t>(std::atol(argv[2]));
+    const int fd = std::atoi(argv[3]);
     if (!posix::die_with_parent(parent)) ::_exit(1);
-    if (std::strcmp(argv[1], start::forkserver_flag) == 0) start::forkserver::serve(parent);
-    start::run_task_from_fds();
+    if (std::strcmp(argv[1], start::forkserver_flag) == 0) start::forkserver::serve(fd);
+    start::run_task_from_fds(fd);
 }
 
 }  // namespace detail

@@ -1,6 +1,6 @@
 #include "start/child_popen.hpp"
 
-#include "posix/fd.hpp"
+#include "posix/open.hpp"
 #include "posix/pidfd.hpp"
 
 #include <unistd.h>
@@ -8,7 +8,7 @@
 namespace mproc::start {
 
 child_popen::child_popen(pid_t pid, posix::unique_fd pipe_sentinel) : child_(pid) {
-    sentinel_ = child_.sentinel() >= 0 ? posix::duplicate(child_.sentinel()) : std::move(pipe_sentinel);
+    sentinel_ = child_.sentinel() >= 0 ? posix::dup_at_least(child_.sentinel(), 0) : std::move(pipe_sentinel);
 }
 
 bool have_pidfds() noexcept {

@@ -14,14 +14,14 @@ namespace {
 thread_local std::vector<int>* exporting = nullptr;
 
 struct import_table {
-    int first_fd = -1;
+    std::vector<int> fds;
     std::vector<bool> taken;
 };
 thread_local import_table* importing = nullptr;
 
 void close_leftovers(import_table& table) noexcept {
     for (std::size_t i = 0; i < table.taken.size(); ++i)
-        if (!table.taken[i]) ::close(table.first_fd + static_cast<int>(i));
+        if (!table.taken[i]) ::close(table.fds[i]);
     table.taken.assign(table.taken.size(), true);
 }
 
@@ -32,8 +32,9 @@ namespace start {
 fd_export_scope::fd_export_scope(std::vector<int>& out) noexcept : previous_(exporting) { exporting = &out; }
 fd_export_scope::~fd_export_scope() { exporting = previous_; }
 
-fd_import_scope::fd_import_scope(int first_fd, std::uint32_t count) noexcept {
-    importing = new import_table{first_fd, std::vector<bool>(count, false)};
+fd_import_scope::fd_import_scope(std::vector<int> fds) noexcept {
+    const std::size_t count = fds.size();
+    importing = new import_table{std::move(fds), std::vector<bool>(count, false)};
 }
 
 fd_import_scope::~fd_import_scope() {
@@ -66,7 +67,7 @@ posix::unique_fd import_fd(std::uint32_t index) {
     if (index >= importing->taken.size() || importing->taken[index])
         throw ProtocolError("task refers to descriptor #" + std::to_string(index) + ", which was not passed");
     importing->taken[index] = true;
-    return posix::unique_fd(importing->first_fd + static_cast<int>(index));
+    return posix::unique_fd(importing->fds[index]);
 }
 
 void finish_import() noexcept {

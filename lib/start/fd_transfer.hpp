@@ -27,8 +27,8 @@ private:
 
 class fd_import_scope {
 public:
-    /// `count` descriptors were passed at first_fd and up.
-    fd_import_scope(int first_fd, std::uint32_t count) noexcept;
+    /// Descriptor i of the task was passed as fds[i].
+    explicit fd_import_scope(std::vector<int> fds) noexcept;
     /// Closes what was not imported (if finish() did not already).
     ~fd_import_scope();
     fd_import_scope(const fd_import_scope&) = delete;

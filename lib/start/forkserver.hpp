@@ -41,7 +41,8 @@ struct reply {
 /// on first use, restarted if it died).
 std::unique_ptr<popen> launch(const detail::process_target& target, const self::child_context& context);
 
-/// The server's main loop, in the process started with forkserver_flag.
-[[noreturn]] void serve(pid_t client) noexcept;
+/// The server's main loop, in the process started with forkserver_flag:
+/// requests arrive on `requests`.
+[[noreturn]] void serve(int requests) noexcept;
 
 }  // namespace mproc::start::forkserver

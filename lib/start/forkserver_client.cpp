@@ -5,7 +5,9 @@
 #include "per_process.hpp"
 #include "posix/child.hpp"
 #include "posix/fd.hpp"
+#include "posix/fd_layout.hpp"
 #include "posix/fd_passing.hpp"
+#include "posix/open.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/signals.hpp"
 #include "start/spawn.hpp"
@@ -87,7 +89,12 @@ public:
         send_request(fds, std_fds);
         status_theirs.reset();
         task_read.reset();
-        send_task(std::move(task_write), task.bytes);
+        // The server's child lays its descriptors out as the task pipe, then
+        // the exported ones (posix::keep_only_fds).
+        std::vector<int> child_fds;
+        for (std::size_t i = 0; i < task.fds.size(); ++i)
+            child_fds.push_back(posix::first_passed_fd + 1 + static_cast<int>(i));
+        send_task(std::move(task_write), task, child_fds);
 
         reply r{};
         std::vector<posix::unique_fd> received;
@@ -123,8 +130,9 @@ private:
         inherited_request_fd.store(-1);
         requests_.reset();
         auto [mine, theirs] = posix::make_seqpacket_pair();
+        if (theirs.get() <= 2) theirs = posix::dup_at_least(theirs.get(), 3);  // spawn_self keeps fds above 2
         const int fd = theirs.get();
-        pid_t pid = spawn_self("forkserver", forkserver_flag, std::span<const int>(&fd, 1), posix::thread_signal_mask());
+        pid_t pid = spawn_self("forkserver", forkserver_flag, std::span<const int>(&fd, 1));
         server_ = posix::child_handle(pid);
         requests_ = std::move(mine);
         inherited_request_fd.store(requests_.get());

@@ -10,7 +10,7 @@
 #include "posix/pidfd.hpp"
 #include "posix/poll.hpp"
 #include "posix/signals.hpp"
-#include "posix/spawn.hpp"
+#include "posix/fd_layout.hpp"
 #include "start/task.hpp"
 
 #include <bit>
@@ -106,8 +106,9 @@ private:
         // Received descriptors are numbered above 2: no clobbering here.
         for (int i = 0; i < 3; ++i)
             if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : ::close(i) != 0 && errno != EBADF) ::_exit(1);
+        // The task pipe becomes first_passed_fd, the exported descriptors follow.
         if (!posix::keep_only_fds(fds)) ::_exit(1);
-        run_task_from_fds();
+        run_task_from_fds(posix::first_passed_fd);
     }
 
     posix::unique_fd requests_;
@@ -118,12 +119,12 @@ private:
 
 }  // namespace
 
-void serve(pid_t) noexcept {
+void serve(int requests) noexcept {
     // A Ctrl-C meant for the program reaches its whole process group: the
     // server ignores it (its children do not), as Python's does.
     ::signal(SIGINT, SIG_IGN);
     try {
-        server(posix::unique_fd(posix::first_passed_fd)).run();
+        server(posix::unique_fd(requests)).run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mproc: fork server failed: %s\n", e.what());
     }

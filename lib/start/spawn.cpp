@@ -1,7 +1,7 @@
 #include "start/spawn.hpp"
 
 #include "posix/fd.hpp"
-#include "posix/signals.hpp"
+#include "posix/open.hpp"
 #include "posix/spawn.hpp"
 #include "start/child_popen.hpp"
 #include "start/launcher.hpp"
@@ -9,7 +9,12 @@
 
 #include <mproc/errors.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
 #include <string>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <tuple>
 #include <unistd.h>
 #include <vector>
@@ -18,6 +23,19 @@ extern char** environ;
 
 namespace mproc::start {
 
+namespace {
+
+// Runs in the new child before exec, sharing our memory: raw system calls
+// only. PR_SET_PDEATHSIG survives the exec; the parent check closes the window
+// in which the parent could die before the request took effect.
+__attribute__((noinline, no_sanitize("address", "thread", "undefined"))) int die_with_parent_hook(void* parent) {
+    if (::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return errno;
+    if (::syscall(SYS_getppid) != *static_cast<const pid_t*>(parent)) return ESRCH;
+    return 0;
+}
+
+}  // namespace
+
 void require_main_hook(const char* method) {
     if (!main_hook_present())
         throw ProcessError(std::string("the ") + method +
@@ -25,37 +43,57 @@ void require_main_hook(const char* method) {
                            "first: add it, or use the fork start method");
 }
 
-pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds, const sigset_t& mask) {
+pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds) {
     require_main_hook(method);
-    const std::string parent = std::to_string(::getpid());
-    std::string name = program_name();
-    std::string mode = flag;
-    char* argv[] = {name.data(), mode.data(), const_cast<char*>(parent.c_str()), nullptr};
+    const std::string first = fds.empty() ? "-1" : std::to_string(fds.front());
+    std::vector<int> keep(fds.begin(), fds.end());
+    std::sort(keep.begin(), keep.end());
+    pid_t parent = ::getpid();
+    const std::string parent_text = std::to_string(parent);
+    const char* argv[] = {program_name(), flag, parent_text.c_str(), first.c_str(), nullptr};
+    const char* programs[] = {"/proc/self/exe", nullptr};
+    posix::spawn_plan plan;
+    plan.programs = programs;
+    plan.argv = argv;
+    plan.envp = environ;
+    plan.keep_fds = keep.data();
+    plan.keep_count = keep.size();
+    plan.child_hook = die_with_parent_hook;
+    plan.hook_context = &parent;
     pid_t pid = -1;
-    run_on_long_lived_thread([&] {
-        pid = posix::spawn_with_fds({"/proc/self/exe", argv, environ, fds, &mask});
-    });
+    run_on_long_lived_thread([&] { pid = posix::spawn(plan); });
     return pid;
 }
 
 std::unique_ptr<popen> launch_spawn(const detail::process_target& target, const self::child_context& context) {
     require_main_hook("spawn");
     encoded_task task = encode_task(target, context);
+    // The child keeps our descriptor numbers, except that posix::spawn keeps
+    // only descriptors above 2 (one may be lower if the program closed stdio).
+    std::vector<posix::unique_fd> raised;
+    auto above_stdio = [&raised](int fd) {
+        if (fd > 2) return fd;
+        raised.push_back(posix::dup_at_least(fd, 3));
+        return raised.back().get();
+    };
     auto [task_read, task_write] = posix::make_pipe();
-    std::vector<int> fds{task_read.get()};
-    fds.insert(fds.end(), task.fds.begin(), task.fds.end());
+    std::vector<int> fds{above_stdio(task_read.get())};
+    std::vector<int> child_fds;
+    for (int fd : task.fds) child_fds.push_back(above_stdio(fd));
+    fds.insert(fds.end(), child_fds.begin(), child_fds.end());
     // Without pidfds the child's sentinel is a pipe whose write end it alone
-    // holds, passed after the exported descriptors (which it leaves alone).
+    // holds (it never closes it: the task does not list it).
     posix::unique_fd sentinel_read, sentinel_write;
     if (!have_pidfds()) {
         std::tie(sentinel_read, sentinel_write) = posix::make_pipe();
-        fds.push_back(sentinel_write.get());
+        fds.push_back(above_stdio(sentinel_write.get()));
     }
-    pid_t pid = spawn_self("spawn", spawn_flag, fds, posix::thread_signal_mask());
+    pid_t pid = spawn_self("spawn", spawn_flag, fds);
     task_read.reset();
     sentinel_write.reset();
+    raised.clear();
     auto handle = std::make_unique<child_popen>(pid, std::move(sentinel_read));
-    send_task(std::move(task_write), task.bytes);
+    send_task(std::move(task_write), task, child_fds);
     return handle;
 }
 

@@ -24,13 +24,12 @@ struct task_header {
     bool daemon = false;
     std::int32_t parent_pid = 0;
     std::string parent_name;
-    std::uint32_t exported_fds = 0;
     detail::code_ref entry;
     std::string payload;
 
     template <class Archive>
     void serialize(Archive& ar, const unsigned) {
-        ar & version & name & identity & daemon & parent_pid & parent_name & exported_fds & entry & payload;
+        ar & version & name & identity & daemon & parent_pid & parent_name & entry & payload;
     }
 };
 
@@ -43,34 +42,31 @@ encoded_task encode_task(const detail::process_target& target, const self::child
         fd_export_scope scope(out.fds);
         task = target.encode();
     }
-    task_header header{task_version,
-                       context.name,
-                       context.identity,
-                       context.daemon,
-                       context.parent_pid,
-                       context.parent_name,
-                       static_cast<std::uint32_t>(out.fds.size()),
-                       std::move(task.entry),
-                       std::move(task.payload)};
+    task_header header{task_version,         context.name,        context.identity,
+                       context.daemon,       context.parent_pid,  context.parent_name,
+                       std::move(task.entry), std::move(task.payload)};
     out.bytes = dumps(header);
     return out;
 }
 
-void send_task(posix::unique_fd pipe, const std::string& bytes) {
+void send_task(posix::unique_fd pipe, const encoded_task& task, const std::vector<int>& child_fds) {
     Connection out(std::move(pipe), false, true);
     try {
-        out.send_bytes(bytes);
+        out.send_bytes(task.bytes);
+        out.send(child_fds);
     } catch (const std::system_error& e) {
         if (e.code().value() != EPIPE) throw;
     }
 }
 
-void run_task_from_fds() noexcept {
+void run_task_from_fds(int task_fd) noexcept {
     task_header header;
+    std::vector<int> fds;
     try {
         Connection in(posix::unique_fd(task_fd), true, false);
         header = loads<task_header>(in.recv_bytes());
         if (header.version != task_version) throw ProtocolError("task format version mismatch");
+        fds = in.recv<std::vector<int>>();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mproc: a spawned child could not read its task: %s\n", e.what());
         exit_child(1);
@@ -78,8 +74,8 @@ void run_task_from_fds() noexcept {
     self::child_context context{std::move(header.name), std::move(header.identity), header.daemon,
                                 header.parent_pid, std::move(header.parent_name)};
     self::become(context);
-    exit_child(run_target([&header] {
-        fd_import_scope scope(first_exported_fd, header.exported_fds);
+    exit_child(run_target([&] {
+        fd_import_scope scope(fds);
         auto entry = detail::resolve_function<detail::spawn_entry>(header.entry);
         entry(header.payload);
     }));

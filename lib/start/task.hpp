@@ -1,21 +1,18 @@
-// A child's task as it crosses to a re-executed program (spawn, forkserver):
-// who the child is, the entry to call (a code_ref) and the Boost-serialized
-// target and arguments. The child reads it from descriptor task_fd; the
-// descriptors its arguments carry follow from first_exported_fd on.
+// A child's task as it crosses to a re-executed program (spawn, forkserver),
+// in two frames on a pipe: who the child is, the entry to call (a code_ref)
+// and the Boost-serialized target and arguments; then the numbers at which
+// the child finds the descriptors its arguments carry.
 #pragma once
 
 #include "current_process.hpp"
-#include "posix/spawn.hpp"
 
 #include <mproc/detail/process_target.hpp>
+#include <mproc/detail/unique_fd.hpp>
 
 #include <string>
 #include <vector>
 
 namespace mproc::start {
-
-constexpr int task_fd = posix::first_passed_fd;
-constexpr int first_exported_fd = task_fd + 1;
 
 struct encoded_task {
     std::string bytes;
@@ -26,12 +23,13 @@ struct encoded_task {
 /// Throws ProcessError when the target or an argument cannot cross.
 encoded_task encode_task(const detail::process_target& target, const self::child_context& context);
 
-/// Sends the task on `pipe` (then closes it). A child that died before reading
-/// it is not an error here: its exit code tells why.
-void send_task(posix::unique_fd pipe, const std::string& bytes);
+/// Sends the task on `pipe` (then closes it), with `child_fds`: where the
+/// child finds task.fds. A child that died before reading it is not an error
+/// here: its exit code tells why.
+void send_task(posix::unique_fd pipe, const encoded_task& task, const std::vector<int>& child_fds);
 
-/// In a re-executed child: reads the task from task_fd, becomes the process it
-/// describes, runs the target and _exits with its exit code.
-[[noreturn]] void run_task_from_fds() noexcept;
+/// In a re-executed child: reads the task from `task_fd`, becomes the process
+/// it describes, runs the target and _exits with its exit code.
+[[noreturn]] void run_task_from_fds(int task_fd) noexcept;
 
 }  // namespace mproc::start

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdio>
+#include <cstring>
 
 namespace {
 
@@ -11,8 +12,12 @@ struct report_results {
     ~report_results() {
         namespace ut = boost::unit_test;
         const ut::test_results& r = ut::results_collector.results(ut::framework::master_test_suite().p_id);
-        std::printf("mproc-test-result: %s %lu passed, %lu failed\n",
-                    ut::framework::master_test_suite().p_name->c_str(),
+
+        // Named after the binary (test_<module>), as build.sh expects.
+        const ut::master_test_suite_t& suite = ut::framework::master_test_suite();
+        const char* name = suite.argc > 0 ? std::strrchr(suite.argv[0], '/') : nullptr;
+        name = name ? name + 1 : (suite.argc > 0 ? suite.argv[0] : "?");
+        std::printf("mproc-test-result: %s %lu passed, %lu failed\n", name,
                     static_cast<unsigned long>(r.p_test_cases_passed),
                     static_cast<unsigned long>(r.p_test_cases_failed));
         std::fflush(stdout);

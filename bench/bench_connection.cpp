@@ -1,0 +1,311 @@
+// Connection benchmarks: mproc::Pipe() (a socketpair) between the parent and a
+// forked child, against a raw socketpair loop written here doing the same work.
+//
+//   pipe.pingpong.int     send<int>/recv<int> round trip          (us/op)
+//   pipe.pingpong.bytes   64-byte send_bytes/recv_bytes round trip  (us/op)
+//   pipe.bulk.into        1 MiB send_bytes -> recv_bytes_into      (MB/s)
+//   pipe.bulk.recv_bytes  1 MiB send_bytes -> recv_bytes           (MB/s)
+//
+// The raw side frames its messages too (an 8-byte length, then the payload,
+// in one writev) and receives into a reused buffer. Each round forks a fresh
+// peer; the fork is outside the timed part.
+#include "bench_util.hpp"
+
+#include <mproc/connection.hpp>
+#include <mproc/os.hpp>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+#include <utility>
+
+namespace {
+
+constexpr int pingpong_iters = 20000;
+constexpr int bulk_messages = 256;
+constexpr std::size_t bulk_size = 1 << 20;
+constexpr std::size_t small_size = 64;
+constexpr int warmup = 100;  // untimed iterations: first faults, first wake-ups
+
+// ---- the forked peer ------------------------------------------------------
+
+// Runs `body` in a forked child, which _exits 0, or 1 if `body` threw.
+template <class F>
+pid_t fork_peer(F body) {
+    pid_t pid = mproc::os::fork();
+    if (pid == 0) {
+        int code = 0;
+        try {
+            body();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench peer failed: %s\n", e.what());
+            code = 1;
+        }
+        _exit(code);
+    }
+    return pid;
+}
+
+void join_peer(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("bench peer failed");
+}
+
+// ---- the raw reference: a socketpair with write/read loops ---------------
+
+[[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::system_category(), what); }
+
+class raw_socket {
+public:
+    explicit raw_socket(int fd) : fd_(fd) {}
+    raw_socket(raw_socket&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    ~raw_socket() { close(); }
+    void close() {
+        if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    }
+    int fd() const { return fd_; }
+
+    // One writev: the 8-byte length, then the payload.
+    void send(std::string_view payload) {
+        std::uint64_t length = payload.size();
+        iovec iov[2] = {{&length, sizeof length}, {const_cast<char*>(payload.data()), payload.size()}};
+        std::size_t left = sizeof length + payload.size();
+        iovec* v = iov;
+        while (left > 0) {
+            ssize_t n = ::writev(fd_, v, v == iov ? 2 : 1);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                fail("writev");
+            }
+            left -= n;
+            // Partial writes only happen with big payloads: move past what went out.
+            std::size_t done = n;
+            if (v == iov && done >= iov[0].iov_len) {
+                done -= iov[0].iov_len;
+                v = &iov[1];
+            }
+            v->iov_base = static_cast<char*>(v->iov_base) + done;
+            v->iov_len -= done;
+        }
+    }
+
+    // A message of a size both sides know (ping-pong): length and payload
+    // in one read() call, as a fixed-size protocol would.
+    std::string_view recv_fixed(std::size_t size) {
+        buf_.resize(sizeof(std::uint64_t) + size);
+        read_exactly(buf_.data(), buf_.size());
+        std::uint64_t length;
+        std::memcpy(&length, buf_.data(), sizeof length);
+        if (length != size) throw std::runtime_error("raw: unexpected message length");
+        return std::string_view(buf_).substr(sizeof length);
+    }
+
+    // A message of any size: the length, then the payload straight into the
+    // reused buffer.
+    std::string_view recv_any() {
+        std::uint64_t length;
+        read_exactly(&length, sizeof length);
+        buf_.resize(length);
+        read_exactly(buf_.data(), length);
+        return buf_;
+    }
+
+private:
+    void read_exactly(void* out, std::size_t len) {
+        auto p = static_cast<char*>(out);
+        while (len > 0) {
+            ssize_t n = ::read(fd_, p, len);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                fail("read");
+            }
+            if (n == 0) throw std::runtime_error("raw: peer closed");
+            p += n;
+            len -= n;
+        }
+    }
+
+    int fd_;
+    std::string buf_;
+};
+
+std::pair<raw_socket, raw_socket> raw_pair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) fail("socketpair");
+    return {raw_socket(fds[0]), raw_socket(fds[1])};
+}
+
+// ---- ping-pong ------------------------------------------------------------
+
+// Times `pingpong_iters` round trips: the parent sends `exchange`'s message
+// and gets it back from the child, which runs `echo`. Returns us per round trip.
+// `mine` and `theirs` are the two ends; each side closes the other's.
+template <class End, class Exchange, class Echo>
+double pingpong(End mine, End theirs, Exchange exchange, Echo echo) {
+    pid_t pid = fork_peer([&] {
+        mine.close();
+        for (int i = 0; i < warmup + pingpong_iters; ++i) echo(theirs);
+    });
+    theirs.close();
+    for (int i = 0; i < warmup; ++i) exchange(mine);
+    auto start = bench::clock::now();
+    for (int i = 0; i < pingpong_iters; ++i) exchange(mine);
+    double us = bench::seconds_since(start) * 1e6 / pingpong_iters;
+    join_peer(pid);
+    return us;
+}
+
+void check(bool ok) {
+    if (!ok) throw std::runtime_error("ping-pong: wrong message came back");
+}
+
+double mproc_pingpong_int() {
+    auto [a, b] = mproc::Pipe();
+    return pingpong(
+        std::move(a), std::move(b),
+        [](mproc::Connection& c) {
+            c.send(42);
+            check(c.recv<int>() == 42);
+        },
+        [](mproc::Connection& c) { c.send(c.recv<int>()); });
+}
+
+double raw_pingpong_int() {
+    auto [a, b] = raw_pair();
+    auto as_bytes = [](const int& v) { return std::string_view(reinterpret_cast<const char*>(&v), sizeof v); };
+    return pingpong(
+        std::move(a), std::move(b),
+        [&](raw_socket& s) {
+            int v = 42;
+            s.send(as_bytes(v));
+            int back;
+            std::memcpy(&back, s.recv_fixed(sizeof back).data(), sizeof back);
+            check(back == 42);
+        },
+        [](raw_socket& s) { s.send(s.recv_fixed(sizeof(int))); });
+}
+
+const std::string small_message(small_size, 'p');
+
+double mproc_pingpong_bytes() {
+    auto [a, b] = mproc::Pipe();
+    return pingpong(
+        std::move(a), std::move(b),
+        [](mproc::Connection& c) {
+            c.send_bytes(small_message);
+            check(c.recv_bytes() == small_message);
+        },
+        [](mproc::Connection& c) { c.send_bytes(c.recv_bytes()); });
+}
+
+double raw_pingpong_bytes() {
+    auto [a, b] = raw_pair();
+    return pingpong(
+        std::move(a), std::move(b),
+        [](raw_socket& s) {
+            s.send(small_message);
+            check(s.recv_fixed(small_size) == small_message);
+        },
+        [](raw_socket& s) { s.send(s.recv_fixed(small_size)); });
+}
+
+// ---- bulk -----------------------------------------------------------------
+
+// The parent sends `bulk_messages` messages of `bulk_size` bytes; the child
+// receives each with `receive` (returning the size it got) and then sends a
+// short acknowledgement. Returns MB/s from the first send to the ack.
+template <class End, class Receive>
+double bulk(End mine, End theirs, Receive receive) {
+    static const std::string payload(bulk_size, 'b');
+    constexpr int warmup_messages = 4;
+    pid_t pid = fork_peer([&] {
+        mine.close();
+        for (int pass : {warmup_messages, bulk_messages}) {
+            for (int i = 0; i < pass; ++i)
+                if (receive(theirs) != bulk_size) throw std::runtime_error("bulk: wrong message size");
+            theirs.send("k");
+        }
+    });
+    theirs.close();
+    double seconds = 0;
+    for (int pass : {warmup_messages, bulk_messages}) {
+        auto start = bench::clock::now();
+        for (int i = 0; i < pass; ++i) mine.send(payload);
+        mine.recv_ack();
+        seconds = bench::seconds_since(start);
+    }
+    join_peer(pid);
+    return double(bulk_messages) * bulk_size / seconds / 1e6;
+}
+
+// Gives the two kinds of ends the one interface bulk() needs.
+struct mproc_end {
+    mproc::Connection c;
+    void close() { c.close(); }
+    void send(std::string_view data) { c.send_bytes(data); }
+    void recv_ack() { c.recv_bytes(); }
+};
+
+struct raw_end {
+    raw_socket s;
+    void close() { s.close(); }
+    void send(std::string_view data) { s.send(data); }
+    void recv_ack() { s.recv_any(); }
+};
+
+double mproc_bulk_into() {
+    auto [a, b] = mproc::Pipe();
+    std::string buffer;  // reused across messages, as recv_bytes_into intends
+    return bulk(mproc_end{std::move(a)}, mproc_end{std::move(b)},
+                [&](mproc_end& e) { return e.c.recv_bytes_into(buffer); });
+}
+
+double mproc_bulk_recv_bytes() {
+    auto [a, b] = mproc::Pipe();
+    return bulk(mproc_end{std::move(a)}, mproc_end{std::move(b)},
+                [](mproc_end& e) { return e.c.recv_bytes().size(); });
+}
+
+double raw_bulk() {
+    auto [a, b] = raw_pair();
+    return bulk(raw_end{std::move(a)}, raw_end{std::move(b)}, [](raw_end& e) { return e.s.recv_any().size(); });
+}
+
+}  // namespace
+
+// Optional argument: run only the groups whose name starts with it
+// (handy under perf or callgrind).
+int main(int argc, char** argv) {
+    const std::string_view only = argc > 1 ? argv[1] : "";
+    auto wanted = [&](std::string_view group) { return group.substr(0, only.size()) == only; };
+    try {
+        const int n = bench::rounds();
+        using bench::contestant;
+        if (wanted("pipe.pingpong.int"))
+            bench::compare("pipe.pingpong.int", "us/op", contestant{"mproc", mproc_pingpong_int},
+                           contestant{"raw", raw_pingpong_int}, n, "<=1.2");
+        if (wanted("pipe.pingpong.bytes"))
+            bench::compare("pipe.pingpong.bytes", "us/op", contestant{"mproc", mproc_pingpong_bytes},
+                           contestant{"raw", raw_pingpong_bytes}, n, "<=1.2");
+        if (wanted("pipe.bulk.into"))
+            bench::compare("pipe.bulk.into", "MB/s", contestant{"mproc", mproc_bulk_into},
+                           contestant{"raw", raw_bulk}, n, ">=0.9");
+        if (wanted("pipe.bulk.recv_bytes"))
+            bench::compare("pipe.bulk.recv_bytes", "MB/s", contestant{"mproc", mproc_bulk_recv_bytes},
+                           contestant{"raw", raw_bulk}, n, ">=0.9");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_connection: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,85 @@
+// Timing and reporting helpers shared by the bench/bench_*.cpp programs.
+//
+// Output: one JSON object per line on stdout (bench/compare.py reads them):
+//   {"group":"pipe.pingpong.int","impl":"mproc","value":9.8,"unit":"us/op"}
+//   {"group":"pipe.pingpong.int","impl":"mproc/raw","value":1.04,"unit":"ratio","target":"<=1.2"}
+// Units: "us/op" (lower is better) or "MB/s" (10^6 bytes/s, higher is better).
+// A "ratio" line is the median of per-round ratios of two implementations
+// measured in the same run, alternating rounds, so machine noise hits both.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bench {
+
+using clock = std::chrono::steady_clock;
+
+inline double seconds_since(clock::time_point start) {
+    return std::chrono::duration<double>(clock::now() - start).count();
+}
+
+inline double median(std::vector<double> xs) {
+    if (xs.empty()) return 0;
+    std::sort(xs.begin(), xs.end());
+    const std::size_t mid = xs.size() / 2;
+    return xs.size() % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+}
+
+/// Rounds per implementation: MPROC_BENCH_ROUNDS, else `fallback`.
+inline int rounds(int fallback = 7) {
+    const char* env = std::getenv("MPROC_BENCH_ROUNDS");
+    int n = env ? std::atoi(env) : 0;
+    return n > 0 ? n : fallback;
+}
+
+/// Prints one result line. Names are plain identifiers: no JSON escaping needed.
+inline void report(std::string_view group, std::string_view impl, double value, std::string_view unit,
+                   std::string_view target = {}) {
+    std::printf("{\"group\":\"%.*s\",\"impl\":\"%.*s\",\"value\":%.6g,\"unit\":\"%.*s\"",
+                int(group.size()), group.data(), int(impl.size()), impl.data(), value, int(unit.size()),
+                unit.data());
+    if (!target.empty()) std::printf(",\"target\":\"%.*s\"", int(target.size()), target.data());
+    std::printf("}\n");
+    std::fflush(stdout);  // one line at a time, even if we die later
+}
+
+/// One contestant: a name and a function running one timed round that
+/// returns its figure in `unit`.
+template <class F>
+struct contestant {
+    std::string name;
+    F run;
+};
+
+/// Runs `a` and `b` for `n` rounds each, interleaved as ab ba ab ... so that
+/// neither always goes first; reports both medians and the median of the
+/// per-round ratios a/b (with `target`, e.g. "<=1.2", for the table).
+template <class A, class B>
+void compare(std::string_view group, std::string_view unit, contestant<A> a, contestant<B> b, int n,
+             std::string_view target = {}) {
+    std::vector<double> va, vb, ratios;
+    for (int i = 0; i < n; ++i) {
+        double x, y;
+        if (i % 2 == 0) {
+            x = a.run();
+            y = b.run();
+        } else {
+            y = b.run();
+            x = a.run();
+        }
+        va.push_back(x);
+        vb.push_back(y);
+        ratios.push_back(x / y);
+    }
+    report(group, a.name, median(va), unit);
+    report(group, b.name, median(vb), unit);
+    report(group, a.name + "/" + b.name, median(ratios), "ratio", target);
+}
+
+}  // namespace bench

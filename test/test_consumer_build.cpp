@@ -1,0 +1,138 @@
+// Builds the tiny consumer in test/consumer/ the three ways a user would link
+// mproc -- CMake add_subdirectory, CMake find_package after tools/install.sh,
+// and pkg-config -- then runs each program and checks what it prints.
+// Needs cmake and pkg-config (./build.sh test installs them).
+#define BOOST_TEST_MODULE consumer_build
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <system_error>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string expected_output = "consumer: 2 lists, total 31, child exit 0\n";
+
+// The checkout this test binary was built from: b2 puts it under <root>/bin/.
+fs::path source_root() {
+    for (fs::path dir = fs::read_symlink("/proc/self/exe").parent_path(); dir != dir.root_path();
+         dir = dir.parent_path()) {
+        if (fs::exists(dir / "Jamroot") && fs::exists(dir / "CMakeLists.txt") && fs::exists(dir / "test/consumer"))
+            return dir;
+    }
+    throw std::runtime_error("cannot find the mproc checkout above /proc/self/exe");
+}
+
+// `p` as one /bin/sh word, whatever characters it holds.
+std::string quoted(const fs::path& p) {
+    std::string out = "'";
+    for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fresh directory, removed with everything in it at the end of the test.
+struct temp_dir {
+    fs::path path;
+    temp_dir() {
+        std::string templ = (fs::temp_directory_path() / "mproc-consumer-XXXXXX").string();
+        if (!mkdtemp(templ.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+        path = templ;
+    }
+    ~temp_dir() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+};
+
+// Runs `command` with /bin/sh, output to `log`. True when it exits 0; otherwise
+// the log is printed so the failure can be read in the test output. Sanitizer
+// settings of this (possibly instrumented) test binary are not passed on:
+// compilers and cmake are not instrumented, and the consumers need none.
+bool run(const std::string& command, const fs::path& log) {
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "LD_PRELOAD"})
+        unsetenv(name);
+    const std::string line = "(" + command + ") >" + quoted(log) + " 2>&1";
+    const int status = std::system(line.c_str());
+    if (status != 0) BOOST_TEST_MESSAGE("command failed: " << command << "\n" << read_file(log));
+    return status == 0;
+}
+
+// Runs a built consumer and checks its output.
+void check_consumer(const fs::path& program, const fs::path& work) {
+    BOOST_REQUIRE_MESSAGE(fs::exists(program), program << " was not built");
+    const fs::path out = work / "consumer.out";
+    BOOST_TEST(run(quoted(program), out));
+    BOOST_TEST(read_file(out) == expected_output);
+}
+
+// One install of the library for the find_package and pkg-config tests.
+struct installed {
+    temp_dir dir;
+    fs::path prefix = dir.path / "prefix";
+    bool ok = run("bash " + quoted(source_root() / "tools/install.sh") + " " + quoted(prefix),
+                  dir.path / "install.log");
+};
+
+const installed& install_once() {
+    static const installed tree;
+    BOOST_REQUIRE_MESSAGE(tree.ok, "tools/install.sh failed");
+    return tree;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cmake_add_subdirectory) {
+    temp_dir work;
+    const fs::path build = work.path / "build";
+    BOOST_REQUIRE(run("cmake -S " + quoted(source_root() / "test/consumer") + " -B " + quoted(build) +
+                          " -DMPROC_SOURCE_DIR=" + quoted(source_root()),
+                      work.path / "configure.log"));
+    BOOST_REQUIRE(run("cmake --build " + quoted(build) + " -j 2", work.path / "build.log"));
+    check_consumer(build / "consumer", work.path);
+}
+
+BOOST_AUTO_TEST_CASE(install_lays_out_headers_library_and_package_files) {
+    const fs::path& prefix = install_once().prefix;
+    for (const char* file : {"include/mproc/mproc.hpp", "include/mproc/detail/archive.hpp", "lib/libmproc.a",
+                             "lib/cmake/mproc/mprocConfig.cmake", "lib/cmake/mproc/mprocConfigVersion.cmake",
+                             "lib/pkgconfig/mproc.pc"})
+        BOOST_TEST(fs::is_regular_file(prefix / file), file);
+    // The pkg-config file names this prefix, not the checkout.
+    BOOST_TEST(read_file(prefix / "lib/pkgconfig/mproc.pc").find("prefix=" + prefix.string() + "\n") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cmake_find_package_after_install) {
+    const fs::path& prefix = install_once().prefix;
+    temp_dir work;
+    const fs::path build = work.path / "build";
+    BOOST_REQUIRE(run("cmake -S " + quoted(source_root() / "test/consumer") + " -B " + quoted(build) +
+                          " -DCMAKE_PREFIX_PATH=" + quoted(prefix),
+                      work.path / "configure.log"));
+    BOOST_REQUIRE(run("cmake --build " + quoted(build), work.path / "build.log"));
+    check_consumer(build / "consumer", work.path);
+}
+
+BOOST_AUTO_TEST_CASE(pkg_config_after_install) {
+    const fs::path& prefix = install_once().prefix;
+    temp_dir work;
+    const fs::path program = work.path / "consumer";
+    // No flags of our own: -std=c++20, the include path and the libraries all
+    // come from mproc.pc.
+    BOOST_REQUIRE(run("export PKG_CONFIG_PATH=" + quoted(prefix / "lib/pkgconfig") + " && c++ " + quoted(source_root() / "test/consumer/main.cpp") + " -o " + quoted(program) +
+                          " $(pkg-config --cflags --libs mproc)",
+                      work.path / "build.log"));
+    check_consumer(program, work.path);
+}
