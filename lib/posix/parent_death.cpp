@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace mproc::posix {
@@ -9,6 +10,19 @@ namespace mproc::posix {
 bool die_with_parent(pid_t expected_parent) noexcept {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // cannot fail for a valid signal
     return ::getppid() == expected_parent;
+}
+
+void bind_child_calls() noexcept {
+    static const bool bound = [] {
+        int signal = 0;
+        ::prctl(PR_GET_PDEATHSIG, &signal);
+        return ::getppid() > 0 && ::syscall(SYS_getpid) > 0;
+    }();
+    (void)bound;
+}
+
+void exit_now(int code) noexcept {
+    for (;;) ::syscall(SYS_exit_group, code);
 }
 
 bool is_main_thread() noexcept { return ::gettid() == ::getpid(); }

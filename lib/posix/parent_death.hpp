@@ -15,6 +15,15 @@ namespace mproc::posix {
 /// the caller should _exit at once. Async-signal-safe.
 bool die_with_parent(pid_t expected_parent) noexcept;
 
+/// Makes, in a parent, the library calls die_with_parent and exit_now make,
+/// so their lazy symbol binding happens once here rather than in every forked
+/// child (where it costs page faults in the dynamic linker's data).
+void bind_child_calls() noexcept;
+
+/// _exit(code) (the exit_group system call) through a call already bound in
+/// the parent (see bind_child_calls). Async-signal-safe.
+[[noreturn]] void exit_now(int code) noexcept;
+
 /// True on the thread whose id is the process id (the one `main` ran on).
 bool is_main_thread() noexcept;
 

@@ -1,5 +1,7 @@
 #include "start/child_entry.hpp"
 
+#include "posix/parent_death.hpp"
+
 #include <mproc/process.hpp>
 
 #include <boost/core/demangle.hpp>
@@ -59,7 +61,7 @@ void exit_child(int code) noexcept {
     } catch (...) {
     }
     std::fflush(nullptr);
-    ::_exit(code);
+    posix::exit_now(code);
 }
 
 }  // namespace mproc::start

@@ -21,13 +21,14 @@ std::unique_ptr<popen> launch_fork(detail::process_target& target, self::child_c
     if (!have_pidfds()) std::tie(sentinel_read, sentinel_write) = posix::make_pipe();
     const sigset_t mask = posix::thread_signal_mask();
     const pid_t parent = ::getpid();
+    posix::bind_child_calls();
     pid_t pid = -1;
     run_on_long_lived_thread([&] {
         pid = os::fork();  // flushes the standard streams first
         if (pid != 0) return;
         // The child (on the launcher thread, perhaps: give it the caller's mask).
         posix::set_thread_signal_mask(mask);
-        if (!posix::die_with_parent(parent)) ::_exit(1);
+        if (!posix::die_with_parent(parent)) posix::exit_now(1);
         sentinel_read.reset();
         static_cast<void>(sentinel_write.release());  // held until the child exits
         self::become(context);

@@ -1,0 +1,161 @@
+// Process benchmarks: start + join of an empty target per start method,
+// against raw system calls written here doing the same work
+// (bench/py/bench_process.py: Python's multiprocessing.Process).
+//
+//   process.fork        mproc fork       vs raw fork + _exit + waitpid            (starts/s)
+//   process.spawn       mproc spawn      vs posix_spawn of this binary in its
+//                                           empty-main mode + waitpid (the floor:
+//                                           one exec of the program), and
+//                                           posix_spawn("/bin/true") + waitpid
+//   process.forkserver  mproc forkserver vs mproc spawn (it must be faster)
+//
+// Rounds alternate between the contestants (rotating who goes first); each
+// reports the median, and mproc's the median of its per-round ratios.
+#include "bench_util.hpp"
+
+#include <mproc/mproc.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <spawn.h>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+namespace mp = mproc;
+
+namespace {
+
+constexpr const char* empty_main_flag = "--empty-main";
+
+[[noreturn]] void fail(const char* what, int err = errno) { throw std::system_error(err, std::system_category(), what); }
+
+void empty_target() {}
+
+void wait_ok(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) fail("waitpid");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("a raw child failed");
+}
+
+// ---- contestants: each returns starts per second over `n` starts ---------
+
+std::function<double()> mproc_starts(mp::start_method method, int n) {
+    return [method, n] {
+        auto ctx = mp::get_context(method);
+        auto start = bench::clock::now();
+        for (int i = 0; i < n; ++i) {
+            mp::Process p = ctx.Process(empty_target);
+            p.start();
+            p.join();
+            if (p.exitcode() != 0) throw std::runtime_error("an mproc child failed");
+        }
+        return n / bench::seconds_since(start);
+    };
+}
+
+std::function<double()> raw_fork(int n) {
+    return [n] {
+        auto start = bench::clock::now();
+        for (int i = 0; i < n; ++i) {
+            std::fflush(nullptr);  // as any fork that must not duplicate buffered output
+            pid_t pid = ::fork();
+            if (pid < 0) fail("fork");
+            if (pid == 0) ::_exit(0);
+            wait_ok(pid);
+        }
+        return n / bench::seconds_since(start);
+    };
+}
+
+std::function<double()> raw_posix_spawn(std::vector<std::string> args, int n) {
+    return [args = std::move(args), n] {
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        const char* path = args[0] == "/bin/true" ? "/bin/true" : "/proc/self/exe";
+        auto start = bench::clock::now();
+        for (int i = 0; i < n; ++i) {
+            pid_t pid;
+            if (int err = ::posix_spawn(&pid, path, nullptr, nullptr, argv.data(), environ)) fail("posix_spawn", err);
+            wait_ok(pid);
+        }
+        return n / bench::seconds_since(start);
+    };
+}
+
+struct contestant {
+    std::string name;
+    std::function<double()> run;
+};
+
+// mproc (first) against each baseline for `n` rounds, rotating the order
+// within a round; reports every median and mproc's median per-round ratio to
+// each baseline (`targets[i]` for baseline i, "" for none).
+void compare(std::string_view group, const std::vector<contestant>& all, int n,
+             const std::vector<std::string>& targets) {
+    std::vector<std::vector<double>> values(all.size()), ratios(all.size());
+    for (int round = 0; round < n; ++round) {
+        std::vector<double> v(all.size());
+        for (std::size_t k = 0; k < all.size(); ++k) {
+            std::size_t i = (k + static_cast<std::size_t>(round)) % all.size();
+            v[i] = all[i].run();
+        }
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            values[i].push_back(v[i]);
+            if (i > 0) ratios[i].push_back(v[0] / v[i]);
+        }
+    }
+    for (std::size_t i = 0; i < all.size(); ++i) bench::report(group, all[i].name, bench::median(values[i]), "starts/s");
+    for (std::size_t i = 1; i < all.size(); ++i)
+        bench::report(group, all[0].name + "/" + all[i].name, bench::median(ratios[i]), "ratio", targets[i - 1]);
+}
+
+}  // namespace
+
+// Optional argument: run only the groups whose name starts with it.
+int main(int argc, char** argv) {
+    MPROC_MAIN(argc, argv);
+    if (argc > 1 && std::strcmp(argv[1], empty_main_flag) == 0) return 0;  // the spawn floor's child
+
+    const std::string_view only = argc > 1 ? argv[1] : "";
+    auto wanted = [&](std::string_view group) { return group.substr(0, only.size()) == only; };
+    try {
+        const int rounds = bench::rounds(7);
+        const std::string self = argc > 0 ? argv[0] : "bench_process";
+        if (wanted("process.fork")) {
+            const int n = 300;
+            mproc_starts(mp::fork, 10)();  // warm-up
+            compare("process.fork", {{"mproc", mproc_starts(mp::fork, n)}, {"raw_fork", raw_fork(n)}}, rounds,
+                    {">=0.8"});
+        }
+        if (wanted("process.spawn")) {
+            const int n = 60;
+            mproc_starts(mp::spawn, 5)();
+            compare("process.spawn",
+                    {{"mproc", mproc_starts(mp::spawn, n)},
+                     {"self_exec", raw_posix_spawn({self, empty_main_flag}, n)},
+                     {"posix_spawn_true", raw_posix_spawn({"/bin/true"}, n)}},
+                    rounds, {">=0.8", ""});
+        }
+        if (wanted("process.forkserver")) {
+            const int n = 150;
+            mproc_starts(mp::forkserver, 10)();  // starts the server
+            compare("process.forkserver",
+                    {{"mproc", mproc_starts(mp::forkserver, n)}, {"spawn", mproc_starts(mp::spawn, n / 3)}}, rounds,
+                    {">=1"});
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_process: %s\n", e.what());
+        return 1;
+    }
+}
