@@ -16,6 +16,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <future>
 #include <string>
 #include <thread>
@@ -219,4 +222,33 @@ BOOST_DATA_TEST_CASE(at_exit_daemons_are_terminated_and_the_others_joined, metho
     // ...and terminated the daemon with SIGTERM (not just the death signal).
     BOOST_TEST(term_reader.recv<std::string>() == "term");
     BOOST_TEST(test_support::eventually([&] { return !running(daemon_pid); }, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(a_dead_fork_server_is_replaced_and_its_children_report_255) {
+    auto ctx = mp::get_context(mp::forkserver);
+    auto p = ctx.Process(sleep_ms, 30000);
+    p.start();
+    // The server: the child of this process started with --mproc-forkserver.
+    pid_t server = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream cmdline(entry.path() / "cmdline");
+        std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+        std::ifstream status(entry.path() / "status");
+        std::string line;
+        pid_t ppid = 0;
+        while (std::getline(status, line))
+            if (line.rfind("PPid:", 0) == 0) ppid = std::stoi(line.substr(5));
+        if (ppid == ::getpid() && args.find("--mproc-forkserver") != std::string::npos) server = std::stoi(name);
+    }
+    BOOST_REQUIRE(server > 0);
+    ::kill(server, SIGKILL);
+    BOOST_TEST(p.join(10s));
+    BOOST_TEST(p.exitcode() == 255);  // its fate died with the server (it was killed too)
+    BOOST_TEST(test_support::eventually([&] { return !running(p.pid()); }, 5s));
+    auto q = ctx.Process(do_nothing);
+    q.start();
+    q.join();
+    BOOST_TEST(q.exitcode() == 0);
 }

@@ -64,9 +64,18 @@ void take_by_reference(mp::Connection& out, const std::string& s) { out.send(s +
 
 void report_identity(mp::Connection out) {
     auto parent = mp::parent_process();
+    const bool parent_alive = parent && parent->is_alive() && !parent->join(std::chrono::milliseconds(1));
     out.send(std::make_tuple(mp::current_process().name(), mp::os::getpid(), mp::current_process().daemon(),
-                             parent ? parent->pid() : 0, parent ? parent->name() : std::string("none")));
+                             parent ? parent->pid() : 0, parent ? parent->name() : std::string("none"),
+                             parent_alive));
 }
+
+std::size_t total_size(std::vector<std::string> chunks) {
+    std::size_t n = 0;
+    for (const auto& c : chunks) n += c.size();
+    return n;
+}
+void report_size(mp::Connection out, std::vector<std::string> chunks) { out.send(total_size(std::move(chunks))); }
 
 void start_grandchild(mp::Connection out, mp::start_method method) {
     auto grandchild = mp::get_context(method).Process(do_nothing);
@@ -188,6 +197,16 @@ BOOST_DATA_TEST_CASE(arguments_of_every_kind_reach_the_child, methods(), method)
     BOOST_TEST(o == 2.5);
 }
 
+BOOST_DATA_TEST_CASE(arguments_larger_than_a_pipe_buffer_cross, methods(), method) {
+    std::vector<std::string> chunks(64, std::string(64 * 1024, 'x'));  // 4 MiB
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, report_size, std::move(writer), chunks);
+    p.start();
+    BOOST_TEST(reader.recv<std::size_t>() == 64u * 64 * 1024);
+    p.join();
+    BOOST_TEST(p.exitcode() == 0);
+}
+
 BOOST_DATA_TEST_CASE(a_target_may_take_its_arguments_by_reference, methods(), method) {
     auto [reader, writer] = mp::Pipe();
     auto p = make(method, take_by_reference, std::move(writer), std::string("ref"));
@@ -264,9 +283,10 @@ BOOST_DATA_TEST_CASE(the_child_knows_who_it_is_and_who_its_parent_is, methods(),
     auto p = make(method, report_identity, std::move(writer));
     p.name("worker");
     p.start();
-    auto [name, pid, daemon, parent_pid, parent_name] =
-        reader.recv<std::tuple<std::string, pid_t, bool, pid_t, std::string>>();
+    auto [name, pid, daemon, parent_pid, parent_name, parent_alive] =
+        reader.recv<std::tuple<std::string, pid_t, bool, pid_t, std::string, bool>>();
     p.join();
+    BOOST_TEST(parent_alive);
     BOOST_TEST(name == "worker");
     BOOST_TEST(pid == p.pid());
     BOOST_TEST(!daemon);

@@ -29,7 +29,11 @@
 /// program, daemon children are terminated and the others joined. Children
 /// never outlive their parent: they are killed (SIGKILL) if it dies.
 ///
-/// A Process may be used from several threads at once.
+/// Threads: is_alive, exitcode, join, terminate, kill, pid and sentinel may be
+/// called from several threads at once; start, close, the setters and moves
+/// need the object to themselves (as any standard container). Processes may
+/// be started from any thread: children are created from a long-lived thread,
+/// so they never die with a short-lived one.
 #pragma once
 
 #include <mproc/detail/process_target.hpp>

@@ -1,12 +1,20 @@
 #include "posix/fd_layout.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 namespace mproc::posix {
+
+bool set_standard_fds(const int (&std_fds)[3]) noexcept {
+    for (int i = 0; i < 3; ++i) {
+        if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : ::close(i) != 0 && errno != EBADF) return false;
+    }
+    return true;
+}
 
 bool keep_only_fds(std::span<const int> fds) noexcept {
     // Copy every descriptor above all sources and targets first, then down to

@@ -10,6 +10,11 @@ namespace mproc::posix {
 /// The first number a child receives its descriptors at.
 constexpr int first_passed_fd = 3;
 
+/// In a freshly forked, single-threaded child: descriptor i (0, 1, 2) becomes
+/// a copy of std_fds[i], or is closed where std_fds[i] is -1. Every
+/// std_fds[i] must be above 2. Async-signal-safe. Returns false on failure.
+bool set_standard_fds(const int (&std_fds)[3]) noexcept;
+
 /// In a freshly forked, single-threaded child: `fds` become first_passed_fd,
 /// +1, ..., and every other descriptor above 2 is closed. Async-signal-safe.
 /// Returns false on failure.

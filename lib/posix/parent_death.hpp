@@ -15,6 +15,11 @@ namespace mproc::posix {
 /// the caller should _exit at once. Async-signal-safe.
 bool die_with_parent(pid_t expected_parent) noexcept;
 
+/// The same for a child made by posix::spawn: a spawn_plan::child_hook whose
+/// context points to the expected parent's pid_t. Returns 0, or an errno
+/// value (ESRCH: the parent is already gone). Raw system calls only.
+int die_with_parent_hook(void* expected_parent) noexcept;
+
 /// Makes, in a parent, the library calls die_with_parent and exit_now make,
 /// so their lazy symbol binding happens once here rather than in every forked
 /// child (where it costs page faults in the dynamic linker's data).

@@ -29,6 +29,10 @@ int pidfd_send_signal(int pidfd, int sig) noexcept {
 #endif
 }
 
+int signal_process(int pidfd, pid_t pid, int sig) noexcept {
+    return pidfd >= 0 ? pidfd_send_signal(pidfd, sig) : ::kill(pid, sig);
+}
+
 bool wait_process_end(int pidfd, pid_t pid, deadline until) {
     if (pidfd >= 0) return wait_readable(pidfd, until);
     for (;;) {

@@ -18,6 +18,10 @@ unique_fd pidfd_open(pid_t pid) noexcept;
 /// pidfd_send_signal; returns 0 or -1 with errno, as the syscall.
 int pidfd_send_signal(int pidfd, int sig) noexcept;
 
+/// Sends `sig` through `pidfd`, or with kill(pid) when `pidfd` is -1.
+/// Returns 0 or -1 with errno.
+int signal_process(int pidfd, pid_t pid, int sig) noexcept;
+
 /// Whether process `pid` (watched through `pidfd`, or polled with kill(pid, 0)
 /// when `pidfd` is -1) has ended by the deadline. For processes that are not
 /// our children (their end cannot be waited for).

@@ -22,6 +22,18 @@ void block_all_signals() noexcept {
     ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
 }
 
+void ignore_signal(int sig) noexcept {
+    struct sigaction action{};
+    action.sa_handler = SIG_IGN;
+    ::sigaction(sig, &action, nullptr);
+}
+
+void default_signal(int sig) noexcept {
+    struct sigaction action{};
+    action.sa_handler = SIG_DFL;
+    ::sigaction(sig, &action, nullptr);
+}
+
 unique_fd open_sigchld_fd() {
     sigset_t chld;
     sigemptyset(&chld);

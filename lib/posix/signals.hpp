@@ -16,6 +16,11 @@ void set_thread_signal_mask(const sigset_t& mask) noexcept;
 /// so process-directed signals go to the application's threads).
 void block_all_signals() noexcept;
 
+/// Sets `sig` to be ignored (SIG_IGN) / to its default action (SIG_DFL), in
+/// mproc's own processes only (the fork server). Async-signal-safe.
+void ignore_signal(int sig) noexcept;
+void default_signal(int sig) noexcept;
+
 /// Blocks SIGCHLD in the calling thread and returns a close-on-exec,
 /// non-blocking signalfd that becomes readable when a child changes state.
 /// Throws std::system_error.

@@ -32,7 +32,7 @@ void refuse_to_finish_without_hook() {
                "reaching MPROC_MAIN(argc, argv): call it first thing in main()\n",
                stderr);
     std::fflush(stderr);
-    ::_exit(1);
+    posix::exit_now(1);
 }
 
 // glibc passes (argc, argv, envp) to the program's initialisers.
@@ -67,7 +67,7 @@ void run_if_child(int argc, char** argv) {
     // argv: {argv[0], flag, parent pid, descriptor} (start/spawn.hpp).
     const pid_t parent = static_cast<pid_t>(std::atol(argv[2]));
     const int fd = std::atoi(argv[3]);
-    if (!posix::die_with_parent(parent)) ::_exit(1);
+    if (!posix::die_with_parent(parent)) posix::exit_now(1);
     if (std::strcmp(argv[1], start::forkserver_flag) == 0) start::forkserver::serve(fd);
     start::run_task_from_fds(fd);
 }

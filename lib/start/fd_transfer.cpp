@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <string>
-#include <unistd.h>
 
 namespace mproc {
 
@@ -21,7 +20,7 @@ thread_local import_table* importing = nullptr;
 
 void close_leftovers(import_table& table) noexcept {
     for (std::size_t i = 0; i < table.taken.size(); ++i)
-        if (!table.taken[i]) ::close(table.fds[i]);
+        if (!table.taken[i]) posix::unique_fd{table.fds[i]};  // closed here
     table.taken.assign(table.taken.size(), true);
 }
 

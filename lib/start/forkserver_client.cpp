@@ -32,8 +32,7 @@ std::atomic<int> inherited_request_fd{-1};
 
 const bool fork_handler_installed = [] {
     ::pthread_atfork(nullptr, nullptr, [] {
-        int fd = inherited_request_fd.exchange(-1);
-        if (fd >= 0) ::close(fd);
+        posix::unique_fd{inherited_request_fd.exchange(-1)};  // closed here
     });
     return true;
 }();
@@ -61,8 +60,7 @@ public:
 
     void send_signal(int sig) override {
         if (returncode_) return;
-        int r = pidfd_ ? posix::pidfd_send_signal(pidfd_.get(), sig) : ::kill(pid_, sig);
-        if (r != 0 && errno != ESRCH) posix::throw_errno("kill");
+        if (posix::signal_process(pidfd_.get(), pid_, sig) != 0 && errno != ESRCH) posix::throw_errno("kill");
     }
 
 private:

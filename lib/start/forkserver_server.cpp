@@ -9,16 +9,19 @@
 #include "posix/parent_death.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/poll.hpp"
+#include "posix/reap.hpp"
 #include "posix/signals.hpp"
 #include "posix/fd_layout.hpp"
 #include "start/task.hpp"
+
+#include <mproc/os.hpp>
 
 #include <bit>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <map>
-#include <sys/wait.h>
+#include <system_error>
 #include <unistd.h>
 #include <vector>
 
@@ -54,12 +57,10 @@ public:
 private:
     void reap() {
         posix::drain_signal_fd(sigchld_.get());
-        int status = 0;
-        pid_t pid;
-        while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-            auto found = status_.find(pid);
+        while (auto child = posix::reap_any_child()) {
+            auto found = status_.find(child->pid);
             if (found == status_.end()) continue;
-            send_reply(found->second.get(), {reply_kind::exited, posix::returncode_from_status(status)});
+            send_reply(found->second.get(), {reply_kind::exited, child->returncode});
             status_.erase(found);
         }
     }
@@ -73,7 +74,7 @@ private:
         } catch (...) {
             n = 0;
         }
-        if (!n || *n == 0) ::_exit(0);  // the client is gone: so are we
+        if (!n || *n == 0) posix::exit_now(0);  // the client is gone: so are we
         const int std_count = std::popcount(r.std_fds & 7u);
         if (*n != sizeof r || r.magic != request_magic || fds.size() != r.fd_count ||
             r.fd_count < 2u + std_count) {
@@ -88,26 +89,26 @@ private:
         std::vector<int> child_fds{fds[1].get()};  // the task pipe, then the exported descriptors
         for (std::size_t i = next; i < fds.size(); ++i) child_fds.push_back(fds[i].get());
         const pid_t me = ::getpid();
-        const pid_t pid = ::fork();
-        if (pid == 0) become_child(me, std_fds, child_fds);
-        if (pid < 0) {
-            send_reply(status, {reply_kind::failed, errno});
+        pid_t pid;
+        try {
+            pid = os::fork();
+        } catch (const std::system_error& e) {
+            send_reply(status, {reply_kind::failed, e.code().value()});
             return;
         }
+        if (pid == 0) become_child(me, std_fds, child_fds);
         posix::unique_fd pidfd = posix::pidfd_open(pid);
         send_reply(status, {reply_kind::started, pid}, pidfd.get());
         status_.emplace(pid, std::move(fds[0]));
     }
 
     [[noreturn]] void become_child(pid_t server_pid, const int (&std_fds)[3], const std::vector<int>& fds) noexcept {
-        ::signal(SIGINT, SIG_DFL);
+        posix::default_signal(SIGINT);
         posix::set_thread_signal_mask(mask_);
-        if (!posix::die_with_parent(server_pid)) ::_exit(1);
-        // Received descriptors are numbered above 2: no clobbering here.
-        for (int i = 0; i < 3; ++i)
-            if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : ::close(i) != 0 && errno != EBADF) ::_exit(1);
-        // The task pipe becomes first_passed_fd, the exported descriptors follow.
-        if (!posix::keep_only_fds(fds)) ::_exit(1);
+        if (!posix::die_with_parent(server_pid)) posix::exit_now(1);
+        // The client's standard descriptors become ours, the task pipe
+        // first_passed_fd, the exported descriptors follow; nothing else stays.
+        if (!posix::set_standard_fds(std_fds) || !posix::keep_only_fds(fds)) posix::exit_now(1);
         run_task_from_fds(posix::first_passed_fd);
     }
 
@@ -122,13 +123,13 @@ private:
 void serve(int requests) noexcept {
     // A Ctrl-C meant for the program reaches its whole process group: the
     // server ignores it (its children do not), as Python's does.
-    ::signal(SIGINT, SIG_IGN);
+    posix::ignore_signal(SIGINT);
     try {
         server(posix::unique_fd(requests)).run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mproc: fork server failed: %s\n", e.what());
     }
-    ::_exit(1);
+    posix::exit_now(1);
 }
 
 }  // namespace mproc::start::forkserver

@@ -2,6 +2,7 @@
 
 #include "posix/fd.hpp"
 #include "posix/open.hpp"
+#include "posix/parent_death.hpp"
 #include "posix/spawn.hpp"
 #include "start/child_popen.hpp"
 #include "start/launcher.hpp"
@@ -10,11 +11,7 @@
 #include <mproc/errors.hpp>
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
 #include <string>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <tuple>
 #include <unistd.h>
 #include <vector>
@@ -22,19 +19,6 @@
 extern char** environ;
 
 namespace mproc::start {
-
-namespace {
-
-// Runs in the new child before exec, sharing our memory: raw system calls
-// only. PR_SET_PDEATHSIG survives the exec; the parent check closes the window
-// in which the parent could die before the request took effect.
-__attribute__((noinline, no_sanitize("address", "thread", "undefined"))) int die_with_parent_hook(void* parent) {
-    if (::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) return errno;
-    if (::syscall(SYS_getppid) != *static_cast<const pid_t*>(parent)) return ESRCH;
-    return 0;
-}
-
-}  // namespace
 
 void require_main_hook(const char* method) {
     if (!main_hook_present())
@@ -58,7 +42,7 @@ pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds)
     plan.envp = environ;
     plan.keep_fds = keep.data();
     plan.keep_count = keep.size();
-    plan.child_hook = die_with_parent_hook;
+    plan.child_hook = posix::die_with_parent_hook;  // PR_SET_PDEATHSIG before the exec
     plan.hook_context = &parent;
     pid_t pid = -1;
     run_on_long_lived_thread([&] { pid = posix::spawn(plan); });
