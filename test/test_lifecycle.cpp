@@ -189,35 +189,34 @@ BOOST_DATA_TEST_CASE(eight_threads_start_processes_at_once_without_deadlock, met
     BOOST_TEST(ok.load() == 8 * per_thread);
 }
 
+// A program that starts a daemon child and a worker child, then exits
+// normally. It runs as a spawned child of the test: a fresh, single-threaded
+// program (a fork of the threaded test process would trip the sanitizers).
+void exit_with_a_daemon_and_a_worker(mp::start_method method, mp::Connection pid_out, mp::Connection done,
+                                     mp::Connection term) {
+    auto [ready_reader, ready_writer] = mp::Pipe();
+    auto daemon = make(method, wait_for_sigterm, std::move(ready_writer), std::move(term));
+    daemon.daemon(true);
+    auto worker = make(method, sleep_then_report, std::move(done), 400);
+    daemon.start();
+    worker.start();
+    pid_out.send(ready_reader.recv<pid_t>());  // the daemon handles SIGTERM now
+    std::exit(0);  // a normal exit: the at-exit rules apply
+}
+
 BOOST_DATA_TEST_CASE(at_exit_daemons_are_terminated_and_the_others_joined, methods(), method) {
     auto [pid_reader, pid_writer] = mp::Pipe();
     auto [done_reader, done_writer] = mp::Pipe(false);
     auto [term_reader, term_writer] = mp::Pipe(false);
-    auto start = std::chrono::steady_clock::now();
-    pid_t parent = mp::os::fork();
-    if (parent == 0) {
-        int code = 0;
-        try {
-            auto [ready_reader, ready_writer] = mp::Pipe();
-            auto daemon = make(method, wait_for_sigterm, std::move(ready_writer), std::move(term_writer));
-            daemon.daemon(true);
-            auto worker = make(method, sleep_then_report, std::move(done_writer), 400);
-            daemon.start();
-            worker.start();
-            pid_writer.send(ready_reader.recv<pid_t>());  // the daemon handles SIGTERM now
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s\n", e.what());
-            code = 1;
-        }
-        std::exit(code);  // a normal exit: the at-exit rules apply
-    }
-    pid_writer.close();
-    done_writer.close();
-    term_writer.close();
+    auto program = make(mp::spawn, exit_with_a_daemon_and_a_worker, method, std::move(pid_writer),
+                        std::move(done_writer), std::move(term_writer));
+    program.start();
     pid_t daemon_pid = pid_reader.recv<pid_t>();
-    BOOST_TEST(test_support::wait_child(parent) == 0);
-    // The parent exited only after the worker finished...
-    BOOST_TEST((std::chrono::steady_clock::now() - start >= 400ms));
+    auto exiting = std::chrono::steady_clock::now();
+    program.join();
+    BOOST_TEST(program.exitcode() == 0);
+    // The program exited only after the worker finished (it had ~400 ms to go)...
+    BOOST_TEST((std::chrono::steady_clock::now() - exiting >= 200ms));
     BOOST_TEST(done_reader.recv<std::string>() == "done");
     // ...and terminated the daemon with SIGTERM (not just the death signal).
     BOOST_TEST(term_reader.recv<std::string>() == "term");

@@ -21,6 +21,8 @@ public:
     int sentinel() const noexcept override { return sentinel_.get(); }
     std::optional<int> poll() override { return child_.poll(); }
     void send_signal(int sig) override { child_.send_signal(sig); }
+    /// Gives up the waiting of the child (to lifecycle::abandon).
+    posix::child_handle release() noexcept { return std::move(child_); }
 
 private:
     posix::child_handle child_;

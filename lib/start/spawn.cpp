@@ -4,6 +4,7 @@
 #include "posix/open.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/spawn.hpp"
+#include "lifecycle.hpp"
 #include "start/child_popen.hpp"
 #include "start/launcher.hpp"
 #include "start/task.hpp"
@@ -11,6 +12,7 @@
 #include <mproc/errors.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <string>
 #include <tuple>
 #include <unistd.h>
@@ -77,7 +79,14 @@ std::unique_ptr<popen> launch_spawn(const detail::process_target& target, const 
     sentinel_write.reset();
     raised.clear();
     auto handle = std::make_unique<child_popen>(pid, std::move(sentinel_read));
-    send_task(std::move(task_write), task, child_fds);
+    try {
+        send_task(std::move(task_write), task, child_fds);
+    } catch (...) {
+        // No Process will own this child: stop it, and let it be reaped later.
+        handle->send_signal(SIGKILL);
+        lifecycle::abandon(handle->release());
+        throw;
+    }
     return handle;
 }
 
