@@ -150,6 +150,26 @@ BOOST_AUTO_TEST_CASE(bad_variant_index_is_a_protocol_error) {
     BOOST_TEST(caught);
 }
 
+BOOST_AUTO_TEST_CASE(trivially_copyable_optional_variant_and_bool_arrays_are_checked) {
+    // std::optional<int>, std::variant<int, double> and std::array<bool, N>
+    // are trivially copyable, but not every byte pattern is a valid object of
+    // them: garbage must be a ProtocolError, never an engaged flag of 0x7f or
+    // a variant index of 127 (undefined behaviour, a wild jump in std::visit).
+    using V = std::variant<int, double>;
+    using O = std::optional<int>;
+    using A = std::array<bool, 4>;
+    BOOST_TEST((round_trip(V{2.5}) == V{2.5}));
+    BOOST_TEST((round_trip(O{7}) == O{7}));
+    BOOST_TEST((round_trip(O{}) == O{}));
+    BOOST_TEST((round_trip(A{true, false, true, true}) == A{true, false, true, true}));
+    for (std::string bytes : {mp::dumps(V{2.5}), mp::dumps(O{7}), mp::dumps(A{})}) {
+        for (char& c : bytes) c = 0x7f;
+        BOOST_CHECK_THROW(mp::loads<V>(bytes), mp::ProtocolError);
+        BOOST_CHECK_THROW(mp::loads<O>(bytes), mp::ProtocolError);
+        BOOST_CHECK_THROW(mp::loads<A>(bytes), mp::ProtocolError);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(random_corruption_never_crashes) {
     using T = std::map<std::string, std::tuple<std::vector<int>, std::optional<std::string>, std::variant<int, double>>>;
     T value{{"k1", {{1, 2, 3}, "opt", 4}}, {"k2", {{}, std::nullopt, 2.5}}};

@@ -1,8 +1,11 @@
 /// dumps / loads: mproc's pickle, on Boost.Serialization binary archives.
 ///
 /// Trivially copyable values (ints, doubles, enums, PODs, std::array of them)
-/// take a memcpy fast path; everything else goes through a header-less
-/// Boost binary archive. Any Boost-serializable type works, including every
+/// take a memcpy fast path (but not std::optional or std::variant, whose flag
+/// and index must be checked); everything else goes through a header-less
+/// Boost binary archive. On the fast path loads checks that every bool (of a
+/// bool or a std::array) is 0 or 1; the members of a trivially copyable
+/// struct of your own are taken as they come. Any Boost-serializable type works, including every
 /// standard container, pair, tuple, optional and variant. Pointers never
 /// cross (a compile error).
 ///
@@ -21,18 +24,53 @@
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
+#include <utility>
+#include <variant>
 
 namespace mproc {
 
 namespace detail {
 
+// The memcpy fast path: trivially copyable types, except those with byte
+// patterns that are not valid objects and that mproc cannot check in place
+// (std::optional's engaged flag, std::variant's index: they take the archive,
+// whose loaders check them) and arrays of pointers (never decoded from the
+// wire). bool, and arrays of bool, are checked byte by byte (valid_bytes).
 template <class T>
-inline constexpr bool memcpy_codec = std::is_trivially_copyable_v<T> && !std::is_pointer_v<T>;
+struct memcpy_codec_t : std::bool_constant<std::is_trivially_copyable_v<T> && !std::is_pointer_v<T>> {};
+template <class T>
+struct memcpy_codec_t<std::optional<T>> : std::false_type {};
+template <class... Ts>
+struct memcpy_codec_t<std::variant<Ts...>> : std::false_type {};
+template <class T, std::size_t N>
+struct memcpy_codec_t<std::array<T, N>> : memcpy_codec_t<T> {};
+template <class T>
+struct memcpy_codec_t<const T> : memcpy_codec_t<T> {};
+
+template <class T>
+inline constexpr bool memcpy_codec = memcpy_codec_t<T>::value;
+
+// Whether `p` holds a valid T for the memcpy path: every bool is 0 or 1.
+template <class T>
+bool valid_bytes(const char* p) {
+    if constexpr (std::is_same_v<std::remove_cv_t<T>, bool>) {
+        return static_cast<unsigned char>(*p) <= 1;
+    } else if constexpr (requires { typename std::tuple_size<T>::type; std::declval<T&>().data(); }) {
+        using element = std::remove_reference_t<decltype(*std::declval<T&>().data())>;
+        for (std::size_t i = 0; i < std::tuple_size_v<T>; ++i)
+            if (!valid_bytes<element>(p + i * sizeof(element))) return false;
+        return true;
+    } else {
+        return true;
+    }
+}
 
 template <class T>
 std::string type_name() {
@@ -71,9 +109,8 @@ T loads(std::string_view bytes) {
         if (bytes.size() != sizeof(T))
             throw ProtocolError("malformed payload: " + detail::type_name<T>() + " needs " +
                                 std::to_string(sizeof(T)) + " bytes, got " + std::to_string(bytes.size()));
-        if constexpr (std::is_same_v<T, bool>) {
-            if (static_cast<unsigned char>(bytes[0]) > 1) throw ProtocolError("malformed payload: bad bool");
-        }
+        if (!detail::valid_bytes<T>(bytes.data()))
+            throw ProtocolError("malformed payload: a bool of " + detail::type_name<T>() + " is neither 0 nor 1");
         std::array<char, sizeof(T)> raw;
         std::memcpy(raw.data(), bytes.data(), sizeof(T));
         return std::bit_cast<T>(raw);

@@ -51,7 +51,11 @@ using loads_types = std::tuple<
     record,
     std::vector<record>,
     bool,
-    std::array<int, 3>>;
+    std::array<int, 3>,
+    // Trivially copyable, yet not every byte pattern is one of them.
+    std::optional<int>,
+    std::variant<int, double>,
+    std::array<bool, 3>>;
 
 inline loads_types loads_samples() {
     record r{7, "seven", {{1, 0.5}, {2, -1.0}}, std::map<std::string, int>{{"a", 1}}, std::string("x")};
@@ -72,6 +76,9 @@ inline loads_types loads_samples() {
         {r, record{}},
         true,
         {4, 5, 6},
+        7,
+        2.5,
+        {true, false, true},
     };
 }
 
