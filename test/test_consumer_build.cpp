@@ -1,7 +1,8 @@
-// Builds the tiny consumer in test/consumer/ the three ways a user would link
-// mproc -- CMake add_subdirectory, CMake find_package after tools/install.sh,
-// and pkg-config -- then runs each program and checks what it prints.
-// Needs cmake and pkg-config (./build.sh test installs them).
+// Builds the tiny consumer in test/consumer/ the four ways a user would link
+// mproc -- b2 use-project (as README.md shows), CMake add_subdirectory, CMake
+// find_package after tools/install.sh, and pkg-config -- then runs each
+// program and checks what it prints.
+// Needs cmake, make and pkg-config (./build.sh test installs them).
 #define BOOST_TEST_MODULE consumer_build
 #include <boost/test/unit_test.hpp>
 
@@ -92,6 +93,21 @@ const installed& install_once() {
 }
 
 }  // namespace
+
+BOOST_AUTO_TEST_CASE(b2_use_project) {
+    // README.md's recipe, word for word: use-project, /mproc//mproc among the
+    // sources, C++20 in the consumer's requirements. The library builds in the
+    // checkout's bin/ (up to date after `./build.sh test`).
+    temp_dir work;
+    std::ofstream(work.path / "project-config.jam") << "using gcc ;\n";
+    std::ofstream(work.path / "Jamroot") << "use-project /mproc : \"" << source_root().string() << "\" ;\n"
+                                         << "project : requirements <cxxstd>20 ;\n"
+                                         << "exe consumer : main.cpp /mproc//mproc ;\n"
+                                         << "install dist : consumer : <location>dist ;\n";
+    fs::copy_file(source_root() / "test/consumer/main.cpp", work.path / "main.cpp");
+    BOOST_REQUIRE(run("cd " + quoted(work.path) + " && b2 -j2 variant=debug dist", work.path / "build.log"));
+    check_consumer(work.path / "dist/consumer", work.path);
+}
 
 BOOST_AUTO_TEST_CASE(cmake_add_subdirectory) {
     temp_dir work;
