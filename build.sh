@@ -79,7 +79,8 @@ cmd_test() {
         tsan) variant=tsan; export TSAN_OPTIONS="die_after_fork=0 ${TSAN_OPTIONS:-}" ;;
         *) die "unknown test flavour '$1' (use asan or tsan)" ;;
     esac
-    need_packages "${base_packages[@]}" cmake pkg-config
+    # cmake only recommends make, its default generator (test_consumer_build).
+    need_packages "${base_packages[@]}" cmake make pkg-config
     local modules compile_fail log rc=0
     modules=$(for f in test/test_*.cpp; do basename "$f" .cpp; done | tr '\n' ' ')
     compile_fail=$(for f in test/compile_fail/*.cpp; do [ -e "$f" ] && echo "cf_$(basename "$f" .cpp)"; done | tr '\n' ' ')
@@ -100,7 +101,8 @@ cmd_bench() {
 
 cmd_fuzz() {
     local seconds=${1:-60}
-    need_packages "${base_packages[@]}" clang
+    # libFuzzer and the sanitizer runtimes: only recommended by clang's packages.
+    need_packages "${base_packages[@]}" clang libclang-rt-dev
     bash test/fuzz/run.sh "$seconds"
 }
 
