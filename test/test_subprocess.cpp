@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <pthread.h>
 #include <sstream>
 #include <string>
@@ -256,6 +257,29 @@ BOOST_AUTO_TEST_CASE(a_timeout_after_bulk_output_keeps_all_of_it) {
     BOOST_TEST(out.size() == 20000004u);
     BOOST_TEST(out.substr(20000000) == "end\n");
     BOOST_TEST(out.find_first_not_of('\0') == 20000000u);
+}
+
+BOOST_AUTO_TEST_CASE(communicate_times_out_while_output_never_stops) {
+    // Four writers keep both pipes readable at every poll: the deadline must
+    // still end the call (it once ran until the pipes closed, buffering
+    // gigabytes). A watchdog kills the writers so a failure ends too.
+    sp::Popen p({"sh", "-c", "cat /dev/zero & cat /dev/zero & cat /dev/zero >&2 & exec cat /dev/zero >&2"},
+                {.std_out = sp::PIPE, .std_err = sp::PIPE, .start_new_session = true});
+    auto start = std::chrono::steady_clock::now();
+    auto call = std::async(std::launch::async, [&] {
+        try {
+            p.communicate({}, 0.1s);
+        } catch (const sp::TimeoutExpired&) {
+            return true;
+        }
+        return false;
+    });
+    const bool in_time = call.wait_for(1.5s) == std::future_status::ready;
+    const double took = seconds_since(start);
+    ::kill(-p.pid(), SIGKILL);
+    BOOST_TEST(call.get());
+    BOOST_TEST(in_time, "communicate(timeout = 0.1s) still ran after " << took << " s");
+    BOOST_TEST(p.wait() == -SIGKILL);
 }
 
 // ---- data through pipes ----------------------------------------------------

@@ -72,6 +72,11 @@ bool exchange(Stream* in, Stream* out, Stream* err, communication& c, posix::dea
                 c.grown[i] = true;
             }
         }
+        // Checked after each round, not only when poll finds nothing ready: a
+        // child that writes faster than we read never lets poll time out.
+        // (One round still runs after a deadline that has already passed, so
+        // a zero timeout collects what is waiting in the pipes.)
+        if (until && posix::clock::now() >= *until) return false;
     }
 }
 
