@@ -471,6 +471,29 @@ BOOST_AUTO_TEST_CASE(pass_fds_are_kept_and_others_closed) {
     ::close(fds[0]);
 }
 
+BOOST_AUTO_TEST_CASE(pass_fds_must_be_open_descriptors) {
+    // Two free numbers a < b: the stdin pipe made for the child takes them,
+    // so a pass_fds of b (not open) would hand the child the parent's end of
+    // its own stdin, and `cat` would never see end of file.
+    const int a = ::dup(0), b = ::dup(0);
+    BOOST_REQUIRE(a >= 0 && b == a + 1);
+    ::close(a);
+    ::close(b);
+    try {
+        sp::Popen p({"cat"}, {.std_in = sp::PIPE, .std_out = sp::DEVNULL, .pass_fds = {b}});
+        try {
+            p.communicate("x", 2s);
+        } catch (const sp::TimeoutExpired&) {
+            p.kill();
+        }
+        p.wait();
+        BOOST_FAIL("a pass_fds descriptor that is not open was accepted");
+    } catch (const std::system_error& e) {
+        BOOST_TEST(e.code().value() == EBADF);
+        BOOST_TEST(std::string(e.what()).find(std::to_string(b)) != std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(close_fds_leaves_only_stdio_and_pass_fds) {
     // Inheritable descriptors a careless program might hold.
     int leak[2];

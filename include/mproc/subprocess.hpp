@@ -133,7 +133,8 @@ struct PopenOptions {
     bool start_new_session = false;
     /// setpgid(0, process_group) in the child (0: a new group led by it).
     std::optional<pid_t> process_group;
-    /// Descriptors of the parent's kept open in the child under their numbers.
+    /// Descriptors of the parent's kept open in the child under their numbers
+    /// (each must be open: std::system_error EBADF otherwise).
     std::vector<int> pass_fds;
     /// Close every other descriptor above 2 in the child.
     bool close_fds = true;

@@ -2,6 +2,7 @@
 
 #include "lifecycle.hpp"
 #include "posix/child.hpp"
+#include "posix/fd.hpp"
 #include "posix/poll.hpp"
 #include "subprocess/command.hpp"
 #include "subprocess/communicate.hpp"
@@ -10,8 +11,11 @@
 #include "subprocess/stream_access.hpp"
 
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 
 namespace mproc::subprocess {
 
@@ -28,8 +32,14 @@ struct Popen::Impl {
 Popen::Popen(std::vector<std::string> args, PopenOptions options) : impl_(std::make_unique<Impl>()) {
     lifecycle::reap_abandoned();  // as CPython's subprocess._cleanup
     detail::command cmd = detail::make_command(args, options.shell, options.executable, options.env);
-    for (int fd : options.pass_fds)
+    // Checked before any descriptor is made for the child: a number that is
+    // free now could be given to one of its pipes, and then be passed on.
+    for (int fd : options.pass_fds) {
         if (fd < 0) throw std::invalid_argument("subprocess: negative descriptor in pass_fds");
+        if (!posix::is_open(fd))
+            throw std::system_error(EBADF, std::system_category(),
+                                    "subprocess: pass_fds: descriptor " + std::to_string(fd) + " is not open");
+    }
     detail::stdio_setup stdio = detail::make_stdio(options.std_in, options.std_out, options.std_err);
 
     detail::launch_request request;
