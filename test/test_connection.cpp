@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 #include <map>
+#include <pthread.h>
 #include <string>
 #include <system_error>
 #include <fcntl.h>
@@ -134,9 +135,15 @@ BOOST_AUTO_TEST_CASE(send_to_a_vanished_peer_raises_and_never_kills_with_sigpipe
         }
         BOOST_CHECK_THROW(b.send(1), std::system_error);
     }
-    sigset_t pending;
+    sigset_t pending, mask;
     sigpending(&pending);
     BOOST_TEST(!sigismember(&pending, SIGPIPE));
+    // ... and the application's disposition and signal mask are as they were.
+    struct sigaction now {};
+    BOOST_TEST(::sigaction(SIGPIPE, nullptr, &now) == 0);
+    BOOST_TEST((now.sa_handler == SIG_DFL));
+    BOOST_TEST(::pthread_sigmask(SIG_SETMASK, nullptr, &mask) == 0);
+    BOOST_TEST(!sigismember(&mask, SIGPIPE));
 }
 
 BOOST_AUTO_TEST_CASE(poll_honours_its_timeout) {
