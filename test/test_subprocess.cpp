@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
@@ -581,6 +582,28 @@ BOOST_AUTO_TEST_CASE(exec_errors_throw_system_error_with_the_childs_errno_and_le
     BOOST_TEST((test_support::open_fds() == fds_before));
     BOOST_CHECK_THROW(sp::Popen({}), std::invalid_argument);
     BOOST_CHECK_THROW(sp::Popen({std::string("a\0b", 3)}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(a_parent_with_its_standard_descriptors_closed_can_start_children) {
+    // A daemon that closed 0-2: the first pipes it makes get those numbers.
+    // (The start-report pipe's write end once landed on 1 and was kept open
+    // in the parent beside its copy: Popen waited forever for end of file.)
+    const pid_t pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::alarm(10);  // a hang ends as SIGALRM
+        ::close(0);
+        ::close(1);
+        ::close(2);
+        bool ok = sp::call({"true"}) == 0;
+        ok = ok && sp::check_output({"echo", "hi"}) == "hi\n";
+        ok = ok && sp::run({"cat"}, {.input = "in", .capture_output = true}).std_out == "in";
+        ::_exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(!WIFSIGNALED(status), "the child died of signal " << WTERMSIG(status));
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
 
 // ---- sessions, groups, signals ---------------------------------------------

@@ -217,9 +217,10 @@ spawn_error::spawn_error(spawn_stage stage, int err)
     : std::system_error(err, std::system_category(), stage_name(stage)), stage_(stage) {}
 
 pid_t spawn(const spawn_plan& plan) {
-    auto [error_read, error_write_low] = make_pipe();
-    // The child's stdio set-up must not overwrite it: keep it above 2.
-    unique_fd error_write = error_write_low.get() > 2 ? std::move(error_write_low) : dup_at_least(error_write_low.get(), 3);
+    auto [error_read, error_write] = make_pipe();
+    // The child's stdio set-up must not overwrite it: keep it above 2 (and
+    // close the low number, or our copy of the write end keeps the pipe open).
+    if (error_write.get() <= 2) error_write = dup_at_least(error_write.get(), 3);
 
     std::vector<int> keep(plan.keep_fds, plan.keep_fds + plan.keep_count);
     keep.push_back(error_write.get());
