@@ -11,7 +11,8 @@
 //
 // The child writes through the same open file as the parent, so the parent's
 // position (tell) moves once the child has written: 0 right after Popen, the
-// size of `ls -l`'s output a second later.
+// size of `ls -l`'s output a second later (the child starts ls after 0.3 s:
+// see main).
 #include <mproc/mproc.hpp>
 
 #include <chrono>
@@ -43,7 +44,12 @@ int main() {
         return 1;
     }
 
-    sp::Popen p({"ls", "-l"}, {.std_out = out, .std_err = err});
+    // In the seed, `ls -l` had written nothing yet when the parent looked right
+    // after Popen. A local ls is quicker than that and often has (then every
+    // tell() below prints the same number): the child waits 0.3 s before
+    // running it, so the first three show 0 and the one after the sleep shows
+    // the output landed, as in the seed, every time.
+    sp::Popen p({"sh", "-c", "sleep 0.3; exec ls -l"}, {.std_out = out, .std_err = err});
     std::printf("Done with code %s\n", show(p.returncode()).c_str());
 
     std::printf("%ld\n", std::ftell(out));
