@@ -44,7 +44,8 @@ cmd_demo() {
     trap 'rm -rf "$work"' RETURN
     for src in examples/*.cpp; do
         name=$(basename "$src" .cpp)
-        bin=$(find "$PWD/bin/examples" -type f -name "$name" -perm -u+x | head -n 1)
+        # The debug build just made (not a stale one of another variant).
+        bin=$(find "$PWD/bin/examples" -type f -path '*/debug/*' -name "$name" -perm -u+x | head -n 1)
         [ -n "$bin" ] || die "no binary for $src"
         echo "=== examples/$name ==="
         (cd "$work" && "$bin") || { echo "build.sh: examples/$name failed" >&2; rc=1; }
