@@ -4,6 +4,7 @@
 #include <mproc/mproc.hpp>
 
 #include "support/child.hpp"
+#include "support/eintr.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -161,6 +162,34 @@ BOOST_AUTO_TEST_CASE(poll_honours_its_timeout) {
     });
     BOOST_TEST(a.poll(std::nullopt));
     BOOST_TEST(a.recv<int>() == 2);
+    BOOST_TEST(wait_child(pid) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(signals_interrupting_poll_recv_and_send_are_retried) {
+    auto [a, b] = mp::Pipe();
+    const std::string big(8 << 20, 'z');
+    // The child reads late and answers late.
+    pid_t pid = fork_child([&, &a = a, &b = b] {
+        a.close();
+        ::usleep(100000);
+        bool ok = b.recv_bytes() == big;
+        ::usleep(100000);
+        b.send(ok);
+    });
+    b.close();
+    bool ready = true, echoed = false;
+    std::chrono::steady_clock::duration waited{};
+    {
+        test_support::eintr_storm storm;
+        auto start = std::chrono::steady_clock::now();
+        ready = a.poll(50ms);
+        waited = std::chrono::steady_clock::now() - start;
+        a.send_bytes(big);         // blocks until the child reads
+        echoed = a.recv<bool>();  // blocks until the child answers
+    }
+    BOOST_TEST(!ready);
+    BOOST_TEST((waited >= 50ms));
+    BOOST_TEST(echoed);
     BOOST_TEST(wait_child(pid) == 0);
 }
 

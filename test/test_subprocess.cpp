@@ -7,6 +7,7 @@
 
 #include <mproc/subprocess.hpp>
 
+#include "support/eintr.hpp"
 #include "support/procfs.hpp"
 
 #include <algorithm>
@@ -281,6 +282,18 @@ BOOST_AUTO_TEST_CASE(communicate_times_out_while_output_never_stops) {
     BOOST_TEST(call.get());
     BOOST_TEST(in_time, "communicate(timeout = 0.1s) still ran after " << took << " s");
     BOOST_TEST(p.wait() == -SIGKILL);
+}
+
+BOOST_AUTO_TEST_CASE(signals_interrupting_communicate_and_wait_are_retried) {
+    const std::string input(4 << 20, 'i');
+    test_support::eintr_storm storm;
+    sp::CompletedProcess cp =
+        sp::run({"sh", "-c", "sleep 0.1; cat; sleep 0.1"}, {.input = input, .capture_output = true});
+    BOOST_TEST(cp.returncode == 0);
+    BOOST_TEST((cp.std_out == input));
+    sp::Popen p({"sh", "-c", "sleep 0.2; exit 3"});
+    BOOST_CHECK_THROW(p.wait(0.05s), sp::TimeoutExpired);
+    BOOST_TEST(p.wait() == 3);
 }
 
 // ---- data through pipes ----------------------------------------------------
