@@ -642,6 +642,13 @@ BOOST_AUTO_TEST_CASE(start_new_session_gives_a_new_session_and_group) {
     auto [pgrp1, session1] = ids_of_child({});
     BOOST_TEST(pgrp1 == our_group);
     BOOST_TEST(session1 == our_session);
+    // process_group = N joins an existing group: the one a first child leads.
+    sp::Popen leader({"sleep", "30"}, {.process_group = 0});
+    auto [pgrp2, session2] = ids_of_child({.process_group = leader.pid()});
+    BOOST_TEST(pgrp2 == leader.pid());
+    BOOST_TEST(session2 == our_session);
+    leader.kill();
+    leader.wait();
 }
 
 BOOST_AUTO_TEST_CASE(the_child_starts_with_default_signals_and_an_empty_mask) {
