@@ -384,6 +384,29 @@ BOOST_AUTO_TEST_CASE(files_descriptors_and_FILE_pointers_as_redirect_targets) {
     ::close(fds[0]);
 }
 
+BOOST_AUTO_TEST_CASE(a_pipe_end_can_be_another_childs_stdin_or_stdout_as_in_a_shell_pipeline) {
+    // Python's "replacing a shell pipeline": p1's stdout becomes p2's stdin.
+    // The child gets the very pipe end we hold (the same open file): were it
+    // non-blocking, its reads and writes would fail with EAGAIN.
+    sp::Popen p1({"sh", "-c", "sleep 0.2; echo hello; echo world"}, {.std_out = sp::PIPE});
+    sp::Popen p2({"grep", "wor"}, {.std_in = p1.std_out().fileno(), .std_out = sp::PIPE, .std_err = sp::PIPE});
+    p1.std_out().close();
+    auto [out, err] = p2.communicate();
+    BOOST_TEST(out == "world\n");
+    BOOST_TEST(err == "");
+    BOOST_TEST(p2.returncode().value() == 0);
+    BOOST_TEST(p1.wait() == 0);
+
+    // The other way: a writer's stdout is a reader's stdin pipe, fed far
+    // beyond the pipe's buffer before the reader starts reading.
+    sp::Popen reader({"sh", "-c", "sleep 0.2; exec wc -c"}, {.std_in = sp::PIPE, .std_out = sp::PIPE});
+    sp::Popen writer({"head", "-c", "1048576", "/dev/zero"}, {.std_out = reader.std_in().fileno(), .std_err = sp::PIPE});
+    reader.std_in().close();
+    BOOST_TEST(writer.communicate().std_err == "");
+    BOOST_TEST(writer.returncode().value() == 0);
+    BOOST_TEST(reader.communicate().std_out == "1048576\n");
+}
+
 BOOST_AUTO_TEST_CASE(streams_for_manual_use) {
     sp::Popen p({"sh", "-c", "while read line; do echo \"got $line\"; done; echo bye"},
                 {.std_in = sp::PIPE, .std_out = sp::PIPE});

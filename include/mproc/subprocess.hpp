@@ -205,7 +205,9 @@ public:
     /// Closes the descriptor (a child reading stdin sees end of file).
     void close() noexcept;
     bool closed() const noexcept { return !fd_; }
-    /// The descriptor (owned by the stream), -1 once closed.
+    /// The descriptor (owned by the stream, blocking), -1 once closed. It can
+    /// be another Popen's std_in or std_out, as in a shell pipeline:
+    /// `Popen p2({"grep", "x"}, {.std_in = p1.std_out().fileno()})`.
     int fileno() const noexcept { return fd_.get(); }
 
 private:

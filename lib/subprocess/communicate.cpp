@@ -16,6 +16,30 @@ namespace {
 constexpr std::size_t default_pipe = 64 * 1024;
 constexpr std::size_t bulk_pipe = 1024 * 1024;
 
+// The pipe ends are blocking (another child may share one: a pipeline);
+// exchange's loop needs them non-blocking, so they are while it runs.
+class nonblocking_while_alive {
+public:
+    explicit nonblocking_while_alive(Stream* const (&streams)[3]) : streams_(streams) {
+        for (Stream* s : streams_)
+            if (s && !s->closed()) posix::set_nonblocking(s->fileno(), true);
+    }
+    ~nonblocking_while_alive() {
+        for (Stream* s : streams_) {
+            try {
+                if (s && !s->closed()) posix::set_nonblocking(s->fileno(), false);
+            } catch (...) {
+                // fcntl on a descriptor we own does not fail; nothing to do if it did.
+            }
+        }
+    }
+    nonblocking_while_alive(const nonblocking_while_alive&) = delete;
+    nonblocking_while_alive& operator=(const nonblocking_while_alive&) = delete;
+
+private:
+    Stream* const (&streams_)[3];
+};
+
 }  // namespace
 
 bool exchange(Stream* in, Stream* out, Stream* err, communication& c, posix::deadline until) {
@@ -30,7 +54,8 @@ bool exchange(Stream* in, Stream* out, Stream* err, communication& c, posix::dea
             c.grown[0] = true;
         }
     }
-    Stream* streams[3] = {in, out, err};
+    Stream* const streams[3] = {in, out, err};
+    const nonblocking_while_alive nonblocking(streams);
     output_buffer* sinks[3] = {nullptr, &c.out, &c.err};
 
     for (;;) {

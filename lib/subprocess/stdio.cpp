@@ -1,7 +1,6 @@
 #include "subprocess/stdio.hpp"
 
 #include "posix/fd.hpp"
-#include "posix/nonblocking_io.hpp"
 #include "posix/open.hpp"
 #include "posix/spawn.hpp"
 
@@ -32,7 +31,6 @@ void setup_one(stdio_setup& s, int target, const Redirect& r) {
             auto [read_end, write_end] = posix::make_pipe();
             owned = std::move(input ? read_end : write_end);
             s.parent_end[target] = std::move(input ? write_end : read_end);
-            posix::set_nonblocking(s.parent_end[target].get());
             break;
         }
         case Redirect::Kind::devnull:

@@ -20,7 +20,9 @@ struct stdio_setup {
     /// close them once the child has started.
     std::array<posix::unique_fd, 3> child_owned;
     /// The parent's ends of the pipes (stdin: write end; stdout/stderr: read
-    /// end), non-blocking; empty where the Redirect is not a PIPE.
+    /// end), blocking as Python's: one may become another child's stdin or
+    /// stdout (a pipeline), which shares its O_NONBLOCK flag. Empty where the
+    /// Redirect is not a PIPE.
     std::array<posix::unique_fd, 3> parent_end;
 };
 
