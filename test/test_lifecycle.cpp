@@ -189,11 +189,13 @@ BOOST_DATA_TEST_CASE(eight_threads_start_processes_at_once_without_deadlock, met
     BOOST_TEST(ok.load() == 8 * per_thread);
 }
 
-// A program that starts a daemon child and a worker child, then exits
-// normally. It runs as a spawned child of the test: a fresh, single-threaded
-// program (a fork of the threaded test process would trip the sanitizers).
-void exit_with_a_daemon_and_a_worker(mp::start_method method, mp::Connection pid_out, mp::Connection done,
-                                     mp::Connection term) {
+// A program that starts a daemon child and a worker child, then ends
+// normally: by std::exit, or by returning from its target (a child's normal
+// end: Python's _bootstrap applies the same rules). It runs as a spawned child
+// of the test: a fresh, single-threaded program (a fork of the threaded test
+// process would trip the sanitizers).
+void end_with_a_daemon_and_a_worker(mp::start_method method, bool call_exit, mp::Connection pid_out,
+                                    mp::Connection done, mp::Connection term) {
     auto [ready_reader, ready_writer] = mp::Pipe();
     auto daemon = make(method, wait_for_sigterm, std::move(ready_writer), std::move(term));
     daemon.daemon(true);
@@ -201,26 +203,30 @@ void exit_with_a_daemon_and_a_worker(mp::start_method method, mp::Connection pid
     daemon.start();
     worker.start();
     pid_out.send(ready_reader.recv<pid_t>());  // the daemon handles SIGTERM now
-    std::exit(0);  // a normal exit: the at-exit rules apply
+    if (call_exit) std::exit(0);  // a normal exit: the at-exit rules apply
 }
 
 BOOST_DATA_TEST_CASE(at_exit_daemons_are_terminated_and_the_others_joined, methods(), method) {
-    auto [pid_reader, pid_writer] = mp::Pipe();
-    auto [done_reader, done_writer] = mp::Pipe(false);
-    auto [term_reader, term_writer] = mp::Pipe(false);
-    auto program = make(mp::spawn, exit_with_a_daemon_and_a_worker, method, std::move(pid_writer),
-                        std::move(done_writer), std::move(term_writer));
-    program.start();
-    pid_t daemon_pid = pid_reader.recv<pid_t>();
-    auto exiting = std::chrono::steady_clock::now();
-    program.join();
-    BOOST_TEST(program.exitcode() == 0);
-    // The program exited only after the worker finished (it had ~400 ms to go)...
-    BOOST_TEST((std::chrono::steady_clock::now() - exiting >= 200ms));
-    BOOST_TEST(done_reader.recv<std::string>() == "done");
-    // ...and terminated the daemon with SIGTERM (not just the death signal).
-    BOOST_TEST(term_reader.recv<std::string>() == "term");
-    BOOST_TEST(test_support::eventually([&] { return !running(daemon_pid); }, 5s));
+    for (bool call_exit : {true, false}) {
+        BOOST_TEST_CONTEXT((call_exit ? "std::exit" : "the target returns")) {
+            auto [pid_reader, pid_writer] = mp::Pipe();
+            auto [done_reader, done_writer] = mp::Pipe(false);
+            auto [term_reader, term_writer] = mp::Pipe(false);
+            auto program = make(mp::spawn, end_with_a_daemon_and_a_worker, method, call_exit, std::move(pid_writer),
+                                std::move(done_writer), std::move(term_writer));
+            program.start();
+            pid_t daemon_pid = pid_reader.recv<pid_t>();
+            auto exiting = std::chrono::steady_clock::now();
+            program.join();
+            BOOST_TEST(program.exitcode() == 0);
+            // The program exited only after the worker finished (it had ~400 ms to go)...
+            BOOST_TEST((std::chrono::steady_clock::now() - exiting >= 200ms));
+            BOOST_TEST(done_reader.recv<std::string>() == "done");
+            // ...and terminated the daemon with SIGTERM (not just the death signal).
+            BOOST_TEST(term_reader.recv<std::string>() == "term");
+            BOOST_TEST(test_support::eventually([&] { return !running(daemon_pid); }, 5s));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_dead_fork_server_is_replaced_and_its_children_report_255) {
