@@ -440,5 +440,19 @@ BOOST_AUTO_TEST_CASE(a_spawned_child_that_never_reaches_mproc_main_fails_clearly
     p.join();
     std::string text = err.text();
     BOOST_TEST(p.exitcode() == 1);
-    BOOST_TEST(text.find("without reaching MPROC_MAIN") != std::string::npos, text);
+    BOOST_TEST(text.find("ended before reaching MPROC_MAIN") != std::string::npos, text);
+}
+
+BOOST_AUTO_TEST_CASE(a_spawned_child_that_starts_a_process_before_mproc_main_fails_clearly) {
+    // Running the parent's main again would start children of its own (with
+    // spawn: a fork bomb); Python refuses the same way ("bootstrapping phase").
+    ::setenv("MPROC_TEST_START_BEFORE_HOOK", "1", 1);
+    auto p = make(mp::start_method::spawn, do_nothing);
+    test_support::capture_fd err(2);
+    p.start();
+    ::unsetenv("MPROC_TEST_START_BEFORE_HOOK");
+    p.join();
+    std::string text = err.text();
+    BOOST_TEST(p.exitcode() == 1);
+    BOOST_TEST(text.find("before reaching MPROC_MAIN") != std::string::npos, text);
 }
