@@ -15,6 +15,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <system_error>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -163,6 +166,69 @@ BOOST_DATA_TEST_CASE(start_and_join_leak_no_descriptors, methods(), method) {
     const int cycles = test_support::scaled(1000, 150);
     for (int i = 0; i < cycles; ++i) cycle();
     BOOST_TEST(test_support::open_fds() == before, "descriptors changed over " << cycles << " cycles");
+}
+
+namespace {
+
+// Leaves exactly `spare` descriptors free while alive: lowers the soft limit
+// and fills every free number below it.
+class descriptor_squeeze {
+public:
+    explicit descriptor_squeeze(int spare) {
+        BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        rlimit low = saved_;
+        low.rlim_cur = static_cast<rlim_t>(*test_support::open_fds().rbegin() + 64);
+        BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filled_.push_back(fd);
+        for (int i = 0; i < spare && !filled_.empty(); ++i) {
+            ::close(filled_.back());
+            filled_.pop_back();
+        }
+    }
+    ~descriptor_squeeze() {
+        for (int fd : filled_) ::close(fd);
+        ::setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+
+private:
+    rlimit saved_{};
+    std::vector<int> filled_;
+};
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(running_out_of_descriptors_fails_start_cleanly, methods(), method) {
+    auto warm_up = make(method, do_nothing);  // the fork server is up
+    warm_up.start();
+    warm_up.join();
+    for (int spare = 0; spare <= 10; ++spare) {
+        BOOST_TEST_CONTEXT("free descriptors: " << spare) {
+            auto p = make(method, do_nothing);
+            bool started = false;
+            {
+                descriptor_squeeze squeeze(spare);
+                try {
+                    p.start();
+                    started = true;
+                } catch (const std::system_error& e) {
+                    BOOST_TEST(p.pid() == 0);
+                }
+            }
+            // A started child can be waited for; a failed start leaves nothing behind.
+            if (started) {
+                BOOST_TEST(p.sentinel() >= 0);
+                auto joining = std::chrono::steady_clock::now();
+                BOOST_TEST(p.join(10s));
+                BOOST_TEST((std::chrono::steady_clock::now() - joining < 5s));
+            }
+        }
+    }
+    BOOST_TEST(test_support::eventually(
+        [] {
+            mp::active_children();  // reaps abandoned children
+            return test_support::zombie_children().empty();
+        },
+        10s));
 }
 
 BOOST_DATA_TEST_CASE(eight_threads_start_processes_at_once_without_deadlock, methods(), method) {
