@@ -93,33 +93,6 @@ std::function<double()> raw_posix_spawn(std::vector<std::string> args, int n) {
     };
 }
 
-struct contestant {
-    std::string name;
-    std::function<double()> run;
-};
-
-// mproc (first) against each baseline for `n` rounds, rotating the order
-// within a round; reports every median and mproc's median per-round ratio to
-// each baseline (`targets[i]` for baseline i, "" for none).
-void compare(std::string_view group, const std::vector<contestant>& all, int n,
-             const std::vector<std::string>& targets) {
-    std::vector<std::vector<double>> values(all.size()), ratios(all.size());
-    for (int round = 0; round < n; ++round) {
-        std::vector<double> v(all.size());
-        for (std::size_t k = 0; k < all.size(); ++k) {
-            std::size_t i = (k + static_cast<std::size_t>(round)) % all.size();
-            v[i] = all[i].run();
-        }
-        for (std::size_t i = 0; i < all.size(); ++i) {
-            values[i].push_back(v[i]);
-            if (i > 0) ratios[i].push_back(v[0] / v[i]);
-        }
-    }
-    for (std::size_t i = 0; i < all.size(); ++i) bench::report(group, all[i].name, bench::median(values[i]), "starts/s");
-    for (std::size_t i = 1; i < all.size(); ++i)
-        bench::report(group, all[0].name + "/" + all[i].name, bench::median(ratios[i]), "ratio", targets[i - 1]);
-}
-
 }  // namespace
 
 // Optional argument: run only the groups whose name starts with it.
@@ -135,24 +108,24 @@ int main(int argc, char** argv) {
         if (wanted("process.fork")) {
             const int n = 300;
             mproc_starts(mp::fork, 10)();  // warm-up
-            compare("process.fork", {{"mproc", mproc_starts(mp::fork, n)}, {"raw_fork", raw_fork(n)}}, rounds,
-                    {">=0.8"});
+            bench::compare_all("process.fork", "starts/s",
+                               {{"mproc", mproc_starts(mp::fork, n)}, {"raw_fork", raw_fork(n)}}, rounds, {">=0.8"});
         }
         if (wanted("process.spawn")) {
             const int n = 60;
             mproc_starts(mp::spawn, 5)();
-            compare("process.spawn",
-                    {{"mproc", mproc_starts(mp::spawn, n)},
-                     {"self_exec", raw_posix_spawn({self, empty_main_flag}, n)},
-                     {"posix_spawn_true", raw_posix_spawn({"/bin/true"}, n)}},
-                    rounds, {">=0.8", ""});
+            bench::compare_all("process.spawn", "starts/s",
+                               {{"mproc", mproc_starts(mp::spawn, n)},
+                                {"self_exec", raw_posix_spawn({self, empty_main_flag}, n)},
+                                {"posix_spawn_true", raw_posix_spawn({"/bin/true"}, n)}},
+                               rounds, {">=0.8", ""});
         }
         if (wanted("process.forkserver")) {
             const int n = 150;
             mproc_starts(mp::forkserver, 10)();  // starts the server
-            compare("process.forkserver",
-                    {{"mproc", mproc_starts(mp::forkserver, n)}, {"spawn", mproc_starts(mp::spawn, n / 3)}}, rounds,
-                    {">=1"});
+            bench::compare_all("process.forkserver", "starts/s",
+                               {{"mproc", mproc_starts(mp::forkserver, n)}, {"spawn", mproc_starts(mp::spawn, n / 3)}},
+                               rounds, {">=1"});
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_process: %s\n", e.what());

@@ -162,36 +162,6 @@ double raw_reused_communicate() {
     return input.size() / bench::seconds_since(start) / 1e6;
 }
 
-// ---- driver -------------------------------------------------------------------
-
-struct contestant {
-    std::string name;
-    std::function<double()> run;
-};
-
-// Runs mproc (first) against each baseline for `n` rounds, rotating the order
-// within a round so no one always goes first; reports every median and the
-// median of mproc's per-round ratio to each baseline (`targets[i]` for
-// baseline i, "" for none).
-void compare(std::string_view group, std::string_view unit, const std::vector<contestant>& all, int n,
-             const std::vector<std::string>& targets) {
-    std::vector<std::vector<double>> values(all.size()), ratios(all.size());
-    for (int round = 0; round < n; ++round) {
-        std::vector<double> v(all.size());
-        for (std::size_t k = 0; k < all.size(); ++k) {
-            std::size_t i = (k + static_cast<std::size_t>(round)) % all.size();
-            v[i] = all[i].run();
-        }
-        for (std::size_t i = 0; i < all.size(); ++i) {
-            values[i].push_back(v[i]);
-            if (i > 0) ratios[i].push_back(v[0] / v[i]);
-        }
-    }
-    for (std::size_t i = 0; i < all.size(); ++i) bench::report(group, all[i].name, bench::median(values[i]), unit);
-    for (std::size_t i = 1; i < all.size(); ++i)
-        bench::report(group, all[0].name + "/" + all[i].name, bench::median(ratios[i]), "ratio", targets[i - 1]);
-}
-
 }  // namespace
 
 // Optional argument: run only the groups whose name starts with it.
@@ -201,22 +171,23 @@ int main(int argc, char** argv) {
     try {
         const int run_rounds = bench::rounds(21);
         const int cat_rounds = bench::rounds(7);
-        std::vector<contestant> run_true = {{"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}};
+        std::vector<bench::contestant<bench::round_fn>> run_true = {{"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}};
         if (wanted("subprocess.run_true")) {
             mproc_run_true();  // warm-up: first page faults, the child stack
-            compare("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95"});
+            bench::compare_all("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95"});
         }
         if (wanted("subprocess.run_true.bigheap")) {
             std::vector<char> heap(heap_size);
             std::memset(heap.data(), 1, heap.size());  // touched: its page tables exist
-            compare("subprocess.run_true.bigheap", "runs/s", run_true, run_rounds, {">=0.95"});
+            bench::compare_all("subprocess.run_true.bigheap", "runs/s", run_true, run_rounds, {">=0.95"});
             if (heap[heap_size / 2] != 1) return 1;  // keep the heap alive and used
         }
         if (wanted("subprocess.communicate_cat")) {
             cat_input();
-            compare("subprocess.communicate_cat", "MB/s",
-                    {{"mproc", mproc_communicate}, {"raw", raw_communicate}, {"raw_reused", raw_reused_communicate}},
-                    cat_rounds, {">=0.9", ""});
+            bench::compare_all(
+                "subprocess.communicate_cat", "MB/s",
+                {{"mproc", mproc_communicate}, {"raw", raw_communicate}, {"raw_reused", raw_reused_communicate}},
+                cat_rounds, {">=0.9", ""});
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_subprocess: %s\n", e.what());

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,32 @@ void compare(std::string_view group, std::string_view unit, contestant<A> a, con
     report(group, a.name, median(va), unit);
     report(group, b.name, median(vb), unit);
     report(group, a.name + "/" + b.name, median(ratios), "ratio", target);
+}
+
+/// A contestant of compare_all: one timed round returning its figure.
+using round_fn = std::function<double()>;
+
+/// Runs mproc (all[0]) against each baseline for `n` rounds, rotating the
+/// order within a round so no one always goes first; reports every median
+/// and the median of mproc's per-round ratio to each baseline (`targets[i]`
+/// for baseline i + 1, "" for none).
+inline void compare_all(std::string_view group, std::string_view unit, const std::vector<contestant<round_fn>>& all,
+                        int n, const std::vector<std::string>& targets) {
+    std::vector<std::vector<double>> values(all.size()), ratios(all.size());
+    for (int round = 0; round < n; ++round) {
+        std::vector<double> v(all.size());
+        for (std::size_t k = 0; k < all.size(); ++k) {
+            std::size_t i = (k + static_cast<std::size_t>(round)) % all.size();
+            v[i] = all[i].run();
+        }
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            values[i].push_back(v[i]);
+            if (i > 0) ratios[i].push_back(v[0] / v[i]);
+        }
+    }
+    for (std::size_t i = 0; i < all.size(); ++i) report(group, all[i].name, median(values[i]), unit);
+    for (std::size_t i = 1; i < all.size(); ++i)
+        report(group, all[0].name + "/" + all[i].name, median(ratios[i]), "ratio", targets.at(i - 1));
 }
 
 }  // namespace bench
