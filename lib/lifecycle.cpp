@@ -103,6 +103,7 @@ per_process<registry> registries;
 }  // namespace
 
 void finish_children() noexcept {
+    if (!registries.find()) return;  // no child started here (a forked child then touches no heap)
     try {
         std::vector<std::shared_ptr<child_record>> children = running_children();
         for (auto& child : children) {
