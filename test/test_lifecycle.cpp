@@ -309,7 +309,7 @@ BOOST_AUTO_TEST_CASE(the_fork_server_is_single_threaded_and_a_dead_one_is_replac
         std::ifstream status(entry.path() / "status");
         std::string line;
         pid_t ppid = 0;
-        int threads = 0;
+        [[maybe_unused]] int threads = 0;
         while (std::getline(status, line)) {
             if (line.rfind("PPid:", 0) == 0) ppid = std::stoi(line.substr(5));
             if (line.rfind("Threads:", 0) == 0) threads = std::stoi(line.substr(8));
