@@ -295,12 +295,16 @@ BOOST_DATA_TEST_CASE(at_exit_daemons_are_terminated_and_the_others_joined, metho
     }
 }
 
-BOOST_AUTO_TEST_CASE(the_fork_server_is_single_threaded_and_a_dead_one_is_replaced) {
-    auto ctx = mp::get_context(mp::forkserver);
-    auto p = ctx.Process(sleep_ms, 30000);
-    p.start();
-    // The server: the child of this process started with --mproc-forkserver.
-    pid_t server = 0;
+namespace {
+
+struct fork_server_info {
+    pid_t pid = 0;
+    int threads = 0;
+};
+
+// This process's fork server: its child started with --mproc-forkserver.
+fork_server_info find_fork_server() {
+    fork_server_info found;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
         const std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -309,20 +313,29 @@ BOOST_AUTO_TEST_CASE(the_fork_server_is_single_threaded_and_a_dead_one_is_replac
         std::ifstream status(entry.path() / "status");
         std::string line;
         pid_t ppid = 0;
-        [[maybe_unused]] int threads = 0;
+        int threads = 0;
         while (std::getline(status, line)) {
             if (line.rfind("PPid:", 0) == 0) ppid = std::stoi(line.substr(5));
             if (line.rfind("Threads:", 0) == 0) threads = std::stoi(line.substr(8));
         }
-        if (ppid == ::getpid() && args.find("--mproc-forkserver") != std::string::npos) {
-            server = std::stoi(name);
-#if !defined(__SANITIZE_THREAD__)  // ThreadSanitizer runs a helper thread in every process
-            BOOST_TEST(threads == 1, "the fork server runs " << threads << " threads");  // forking is safe there
-#endif
-        }
+        if (ppid == ::getpid() && args.find("--mproc-forkserver") != std::string::npos && running(std::stoi(name)))
+            found = {std::stoi(name), threads};
     }
-    BOOST_REQUIRE(server > 0);
-    ::kill(server, SIGKILL);
+    return found;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_fork_server_is_single_threaded_and_a_dead_one_is_replaced) {
+    auto ctx = mp::get_context(mp::forkserver);
+    auto p = ctx.Process(sleep_ms, 30000);
+    p.start();
+    const fork_server_info server = find_fork_server();
+    BOOST_REQUIRE(server.pid > 0);
+#if !defined(__SANITIZE_THREAD__)  // ThreadSanitizer runs a helper thread in every process
+    BOOST_TEST(server.threads == 1, "the fork server runs " << server.threads << " threads");  // forking is safe there
+#endif
+    ::kill(server.pid, SIGKILL);
     BOOST_TEST(p.join(10s));
     BOOST_TEST(p.exitcode() == 255);  // its fate died with the server (it was killed too)
     BOOST_TEST(test_support::eventually([&] { return !running(p.pid()); }, 5s));
@@ -330,4 +343,48 @@ BOOST_AUTO_TEST_CASE(the_fork_server_is_single_threaded_and_a_dead_one_is_replac
     q.start();
     q.join();
     BOOST_TEST(q.exitcode() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_fork_server_out_of_descriptors_refuses_a_child_and_keeps_the_others) {
+    auto ctx = mp::get_context(mp::forkserver);
+    // A new server, started under a low descriptor limit (it inherits ours).
+    if (pid_t old = find_fork_server().pid) {
+        ::kill(old, SIGKILL);
+        BOOST_REQUIRE(test_support::eventually([&] { return !running(old); }, 5s));
+    }
+    rlimit saved{};
+    BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit low = saved;
+    low.rlim_cur = 32;  // our descriptors below it leave room to start the server
+    BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    auto first = ctx.Process(sleep_ms, 30000);
+    first.start();
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    // Each running child holds a descriptor in the server: it runs out.
+    std::vector<mp::Process> children;
+    children.push_back(std::move(first));
+    bool refused = false;
+    for (int i = 0; i < 64 && !refused; ++i) {
+        auto p = ctx.Process(sleep_ms, 30000);
+        try {
+            p.start();
+            children.push_back(std::move(p));
+        } catch (const std::exception& e) {
+            BOOST_TEST_MESSAGE("refused after " << children.size() << " children: " << e.what());
+            refused = true;
+        }
+    }
+    BOOST_TEST(refused);
+    // The server and the children it had started live on.
+    const pid_t server = find_fork_server().pid;
+    ::usleep(300000);
+    BOOST_TEST((server > 0 && running(server)));
+    for (auto& c : children) BOOST_TEST(c.is_alive(), c.name() << " ended with " << c.exitcode().value_or(-1000));
+    for (auto& c : children) c.terminate();
+    for (auto& c : children) BOOST_TEST(c.join(10s));
+    auto q = ctx.Process(do_nothing);
+    q.start();
+    q.join();
+    BOOST_TEST(q.exitcode() == 0);
+    ::kill(server, SIGKILL);  // later tests get a server with the usual limit
 }
