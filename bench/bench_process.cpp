@@ -108,24 +108,24 @@ int main(int argc, char** argv) {
         if (wanted("process.fork")) {
             const int n = 300;
             mproc_starts(mp::fork, 10)();  // warm-up
-            bench::compare_many("process.fork", "starts/s",
-                                {{"mproc", mproc_starts(mp::fork, n)}, {"raw_fork", raw_fork(n)}}, rounds, {">=0.8"});
+            bench::compare_all("process.fork", "starts/s",
+                               {{"mproc", mproc_starts(mp::fork, n)}, {"raw_fork", raw_fork(n)}}, rounds, {">=0.8"});
         }
         if (wanted("process.spawn")) {
             const int n = 60;
             mproc_starts(mp::spawn, 5)();
-            bench::compare_many("process.spawn", "starts/s",
-                                {{"mproc", mproc_starts(mp::spawn, n)},
-                                 {"self_exec", raw_posix_spawn({self, empty_main_flag}, n)},
-                                 {"posix_spawn_true", raw_posix_spawn({"/bin/true"}, n)}},
-                                rounds, {">=0.8", ""});
+            bench::compare_all("process.spawn", "starts/s",
+                               {{"mproc", mproc_starts(mp::spawn, n)},
+                                {"self_exec", raw_posix_spawn({self, empty_main_flag}, n)},
+                                {"posix_spawn_true", raw_posix_spawn({"/bin/true"}, n)}},
+                               rounds, {">=0.8", ""});
         }
         if (wanted("process.forkserver")) {
             const int n = 150;
             mproc_starts(mp::forkserver, 10)();  // starts the server
-            bench::compare_many("process.forkserver", "starts/s",
-                                {{"mproc", mproc_starts(mp::forkserver, n)}, {"spawn", mproc_starts(mp::spawn, n / 3)}},
-                                rounds, {">=1"});
+            bench::compare_all("process.forkserver", "starts/s",
+                               {{"mproc", mproc_starts(mp::forkserver, n)}, {"spawn", mproc_starts(mp::spawn, n / 3)}},
+                               rounds, {">=1"});
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_process: %s\n", e.what());

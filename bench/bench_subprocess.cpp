@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <poll.h>
 #include <spawn.h>
 #include <stdexcept>
@@ -163,8 +164,6 @@ double raw_reused_communicate() {
 
 }  // namespace
 
-// ---- driver -------------------------------------------------------------------
-
 // Optional argument: run only the groups whose name starts with it.
 int main(int argc, char** argv) {
     const std::string_view only = argc > 1 ? argv[1] : "";
@@ -172,20 +171,20 @@ int main(int argc, char** argv) {
     try {
         const int run_rounds = bench::rounds(21);
         const int cat_rounds = bench::rounds(7);
-        std::vector<bench::entrant> run_true = {{"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}};
+        std::vector<bench::contestant<bench::round_fn>> run_true = {{"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}};
         if (wanted("subprocess.run_true")) {
             mproc_run_true();  // warm-up: first page faults, the child stack
-            bench::compare_many("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95"});
+            bench::compare_all("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95"});
         }
         if (wanted("subprocess.run_true.bigheap")) {
             std::vector<char> heap(heap_size);
             std::memset(heap.data(), 1, heap.size());  // touched: its page tables exist
-            bench::compare_many("subprocess.run_true.bigheap", "runs/s", run_true, run_rounds, {">=0.95"});
+            bench::compare_all("subprocess.run_true.bigheap", "runs/s", run_true, run_rounds, {">=0.95"});
             if (heap[heap_size / 2] != 1) return 1;  // keep the heap alive and used
         }
         if (wanted("subprocess.communicate_cat")) {
             cat_input();
-            bench::compare_many(
+            bench::compare_all(
                 "subprocess.communicate_cat", "MB/s",
                 {{"mproc", mproc_communicate}, {"raw", raw_communicate}, {"raw_reused", raw_reused_communicate}},
                 cat_rounds, {">=0.9", ""});

@@ -83,15 +83,15 @@ void compare(std::string_view group, std::string_view unit, contestant<A> a, con
     report(group, a.name + "/" + b.name, median(ratios), "ratio", target);
 }
 
-/// A contestant of compare_many: one timed round, any callable.
-using entrant = contestant<std::function<double()>>;
+/// A contestant of compare_all: one timed round returning its figure.
+using round_fn = std::function<double()>;
 
-/// Runs all[0] (mproc) against each baseline all[1..] for `n` rounds,
-/// rotating the order within a round so no one always goes first; reports
-/// every median and the median of all[0]'s per-round ratio to each baseline
-/// (`targets[i]` for baseline i + 1, "" for none).
-inline void compare_many(std::string_view group, std::string_view unit, const std::vector<entrant>& all, int n,
-                         const std::vector<std::string>& targets) {
+/// Runs mproc (all[0]) against each baseline for `n` rounds, rotating the
+/// order within a round so no one always goes first; reports every median
+/// and the median of mproc's per-round ratio to each baseline (`targets[i]`
+/// for baseline i + 1, "" for none).
+inline void compare_all(std::string_view group, std::string_view unit, const std::vector<contestant<round_fn>>& all,
+                        int n, const std::vector<std::string>& targets) {
     std::vector<std::vector<double>> values(all.size()), ratios(all.size());
     for (int round = 0; round < n; ++round) {
         std::vector<double> v(all.size());
@@ -106,8 +106,7 @@ inline void compare_many(std::string_view group, std::string_view unit, const st
     }
     for (std::size_t i = 0; i < all.size(); ++i) report(group, all[i].name, median(values[i]), unit);
     for (std::size_t i = 1; i < all.size(); ++i)
-        report(group, all[0].name + "/" + all[i].name, median(ratios[i]), "ratio",
-               i - 1 < targets.size() ? std::string_view(targets[i - 1]) : std::string_view());
+        report(group, all[0].name + "/" + all[i].name, median(ratios[i]), "ratio", targets.at(i - 1));
 }
 
 }  // namespace bench

@@ -115,7 +115,7 @@ def main(argv):
         print("usage: compare.py BIN_DIR", file=sys.stderr)
         return 2
     binaries = find_binaries(argv[1])
-    scripts = sorted((Path(__file__).resolve().parent / "py").glob("*.py"))
+    scripts = sorted(p for p in (Path(__file__).resolve().parent / "py").glob("*.py") if not p.name.startswith("_"))
     if not binaries:
         print(f"compare.py: no release bench_* binaries under {argv[1]}", file=sys.stderr)
         return 1

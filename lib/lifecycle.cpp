@@ -100,31 +100,34 @@ struct registry {
 
 per_process<registry> registries;
 
-// Python's _exit_function: terminate the daemon children, then join them all.
-void finish_children_at_exit() {
-    std::vector<std::shared_ptr<child_record>> children = running_children();
-    for (auto& child : children) {
-        if (!child->daemon()) continue;
-        try {
-            child->send_signal(SIGTERM);
-        } catch (...) {
+}  // namespace
+
+void finish_children() noexcept {
+    if (!registries.find()) return;  // no child started here (a forked child then touches no heap)
+    try {
+        std::vector<std::shared_ptr<child_record>> children = running_children();
+        for (auto& child : children) {
+            if (!child->daemon()) continue;
+            try {
+                child->send_signal(SIGTERM);
+            } catch (...) {
+            }
         }
-    }
-    for (auto& child : children) {
-        try {
-            child->wait(std::nullopt);
-        } catch (...) {
+        for (auto& child : children) {
+            try {
+                child->wait(std::nullopt);
+            } catch (...) {
+            }
         }
+    } catch (...) {
     }
 }
-
-}  // namespace
 
 void track(std::shared_ptr<child_record> child) {
     registry& r = registries.get();
     std::lock_guard lock(r.mutex);
     if (!r.exit_handler_installed) {
-        std::atexit(finish_children_at_exit);
+        std::atexit(finish_children);
         r.exit_handler_installed = true;
     }
     r.children.push_back(std::move(child));

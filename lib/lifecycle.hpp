@@ -71,4 +71,9 @@ void track(std::shared_ptr<child_record> child);
 /// are reaped and dropped from the registry.
 std::vector<std::shared_ptr<child_record>> running_children();
 
+/// Python's _exit_function: terminates this process's daemon children, then
+/// joins every running child. Runs at the program's normal exit (atexit) and
+/// when a child's target ends (start::exit_child).
+void finish_children() noexcept;
+
 }  // namespace mproc::lifecycle

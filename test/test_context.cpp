@@ -90,4 +90,14 @@ BOOST_AUTO_TEST_CASE(cpu_count_is_the_affinity_mask) {
     BOOST_REQUIRE(::sched_getaffinity(0, sizeof set, &set) == 0);
     BOOST_TEST(mp::cpu_count() == CPU_COUNT(&set));
     BOOST_TEST(mp::cpu_count() >= 1);
+    // Restricted to one CPU (as taskset or a container would): not the machine's count.
+    int first = 0;
+    while (!CPU_ISSET(first, &set)) ++first;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    BOOST_REQUIRE(::sched_setaffinity(0, sizeof one, &one) == 0);
+    const int restricted = mp::cpu_count();
+    ::sched_setaffinity(0, sizeof set, &set);
+    BOOST_TEST(restricted == 1);
 }

@@ -15,6 +15,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <system_error>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -165,6 +168,71 @@ BOOST_DATA_TEST_CASE(start_and_join_leak_no_descriptors, methods(), method) {
     BOOST_TEST(test_support::open_fds() == before, "descriptors changed over " << cycles << " cycles");
 }
 
+namespace {
+
+// Leaves exactly `spare` descriptors free while alive: lowers the soft limit
+// and fills every free number below it. (Under UBSan, an exception thrown
+// meanwhile prints "runtime error: ... invalid vptr": a false positive, the
+// vptr check probes memory through a pipe it cannot create.)
+class descriptor_squeeze {
+public:
+    explicit descriptor_squeeze(int spare) {
+        BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        rlimit low = saved_;
+        low.rlim_cur = static_cast<rlim_t>(*test_support::open_fds().rbegin() + 64);
+        BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+        for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filled_.push_back(fd);
+        for (int i = 0; i < spare && !filled_.empty(); ++i) {
+            ::close(filled_.back());
+            filled_.pop_back();
+        }
+    }
+    ~descriptor_squeeze() {
+        for (int fd : filled_) ::close(fd);
+        ::setrlimit(RLIMIT_NOFILE, &saved_);
+    }
+
+private:
+    rlimit saved_{};
+    std::vector<int> filled_;
+};
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(running_out_of_descriptors_fails_start_cleanly, methods(), method) {
+    auto warm_up = make(method, do_nothing);  // the fork server is up
+    warm_up.start();
+    warm_up.join();
+    for (int spare = 0; spare <= 10; ++spare) {
+        BOOST_TEST_CONTEXT("free descriptors: " << spare) {
+            auto p = make(method, do_nothing);
+            bool started = false;
+            {
+                descriptor_squeeze squeeze(spare);
+                try {
+                    p.start();
+                    started = true;
+                } catch (const std::system_error& e) {
+                    BOOST_TEST(p.pid() == 0);
+                }
+            }
+            // A started child can be waited for; a failed start leaves nothing behind.
+            if (started) {
+                BOOST_TEST(p.sentinel() >= 0);
+                auto joining = std::chrono::steady_clock::now();
+                BOOST_TEST(p.join(10s));
+                BOOST_TEST((std::chrono::steady_clock::now() - joining < 5s));
+            }
+        }
+    }
+    BOOST_TEST(test_support::eventually(
+        [] {
+            mp::active_children();  // reaps abandoned children
+            return test_support::zombie_children().empty();
+        },
+        10s));
+}
+
 BOOST_DATA_TEST_CASE(eight_threads_start_processes_at_once_without_deadlock, methods(), method) {
     const int per_thread = test_support::scaled(200, 25);
     std::atomic<int> ok{0};
@@ -189,11 +257,13 @@ BOOST_DATA_TEST_CASE(eight_threads_start_processes_at_once_without_deadlock, met
     BOOST_TEST(ok.load() == 8 * per_thread);
 }
 
-// A program that starts a daemon child and a worker child, then exits
-// normally. It runs as a spawned child of the test: a fresh, single-threaded
-// program (a fork of the threaded test process would trip the sanitizers).
-void exit_with_a_daemon_and_a_worker(mp::start_method method, mp::Connection pid_out, mp::Connection done,
-                                     mp::Connection term) {
+// A program that starts a daemon child and a worker child, then ends
+// normally: by std::exit, or by returning from its target (a child's normal
+// end: Python's _bootstrap applies the same rules). It runs as a spawned child
+// of the test: a fresh, single-threaded program (a fork of the threaded test
+// process would trip the sanitizers).
+void end_with_a_daemon_and_a_worker(mp::start_method method, bool call_exit, mp::Connection pid_out,
+                                    mp::Connection done, mp::Connection term) {
     auto [ready_reader, ready_writer] = mp::Pipe();
     auto daemon = make(method, wait_for_sigterm, std::move(ready_writer), std::move(term));
     daemon.daemon(true);
@@ -201,34 +271,42 @@ void exit_with_a_daemon_and_a_worker(mp::start_method method, mp::Connection pid
     daemon.start();
     worker.start();
     pid_out.send(ready_reader.recv<pid_t>());  // the daemon handles SIGTERM now
-    std::exit(0);  // a normal exit: the at-exit rules apply
+    if (call_exit) std::exit(0);  // a normal exit: the at-exit rules apply
 }
 
 BOOST_DATA_TEST_CASE(at_exit_daemons_are_terminated_and_the_others_joined, methods(), method) {
-    auto [pid_reader, pid_writer] = mp::Pipe();
-    auto [done_reader, done_writer] = mp::Pipe(false);
-    auto [term_reader, term_writer] = mp::Pipe(false);
-    auto program = make(mp::spawn, exit_with_a_daemon_and_a_worker, method, std::move(pid_writer),
-                        std::move(done_writer), std::move(term_writer));
-    program.start();
-    pid_t daemon_pid = pid_reader.recv<pid_t>();
-    auto exiting = std::chrono::steady_clock::now();
-    program.join();
-    BOOST_TEST(program.exitcode() == 0);
-    // The program exited only after the worker finished (it had ~400 ms to go)...
-    BOOST_TEST((std::chrono::steady_clock::now() - exiting >= 200ms));
-    BOOST_TEST(done_reader.recv<std::string>() == "done");
-    // ...and terminated the daemon with SIGTERM (not just the death signal).
-    BOOST_TEST(term_reader.recv<std::string>() == "term");
-    BOOST_TEST(test_support::eventually([&] { return !running(daemon_pid); }, 5s));
+    for (bool call_exit : {true, false}) {
+        BOOST_TEST_CONTEXT((call_exit ? "std::exit" : "the target returns")) {
+            auto [pid_reader, pid_writer] = mp::Pipe();
+            auto [done_reader, done_writer] = mp::Pipe(false);
+            auto [term_reader, term_writer] = mp::Pipe(false);
+            auto program = make(mp::spawn, end_with_a_daemon_and_a_worker, method, call_exit, std::move(pid_writer),
+                                std::move(done_writer), std::move(term_writer));
+            program.start();
+            pid_t daemon_pid = pid_reader.recv<pid_t>();
+            auto exiting = std::chrono::steady_clock::now();
+            program.join();
+            BOOST_TEST(program.exitcode() == 0);
+            // The program exited only after the worker finished (it had ~400 ms to go)...
+            BOOST_TEST((std::chrono::steady_clock::now() - exiting >= 200ms));
+            BOOST_TEST(done_reader.recv<std::string>() == "done");
+            // ...and terminated the daemon with SIGTERM (not just the death signal).
+            BOOST_TEST(term_reader.recv<std::string>() == "term");
+            BOOST_TEST(test_support::eventually([&] { return !running(daemon_pid); }, 5s));
+        }
+    }
 }
 
-BOOST_AUTO_TEST_CASE(a_dead_fork_server_is_replaced_and_its_children_report_255) {
-    auto ctx = mp::get_context(mp::forkserver);
-    auto p = ctx.Process(sleep_ms, 30000);
-    p.start();
-    // The server: the child of this process started with --mproc-forkserver.
-    pid_t server = 0;
+namespace {
+
+struct fork_server_info {
+    pid_t pid = 0;
+    int threads = 0;
+};
+
+// This process's fork server: its child started with --mproc-forkserver.
+fork_server_info find_fork_server() {
+    fork_server_info found;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
         const std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -237,12 +315,29 @@ BOOST_AUTO_TEST_CASE(a_dead_fork_server_is_replaced_and_its_children_report_255)
         std::ifstream status(entry.path() / "status");
         std::string line;
         pid_t ppid = 0;
-        while (std::getline(status, line))
+        int threads = 0;
+        while (std::getline(status, line)) {
             if (line.rfind("PPid:", 0) == 0) ppid = std::stoi(line.substr(5));
-        if (ppid == ::getpid() && args.find("--mproc-forkserver") != std::string::npos) server = std::stoi(name);
+            if (line.rfind("Threads:", 0) == 0) threads = std::stoi(line.substr(8));
+        }
+        if (ppid == ::getpid() && args.find("--mproc-forkserver") != std::string::npos && running(std::stoi(name)))
+            found = {std::stoi(name), threads};
     }
-    BOOST_REQUIRE(server > 0);
-    ::kill(server, SIGKILL);
+    return found;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_fork_server_is_single_threaded_and_a_dead_one_is_replaced) {
+    auto ctx = mp::get_context(mp::forkserver);
+    auto p = ctx.Process(sleep_ms, 30000);
+    p.start();
+    const fork_server_info server = find_fork_server();
+    BOOST_REQUIRE(server.pid > 0);
+#if !defined(__SANITIZE_THREAD__)  // ThreadSanitizer runs a helper thread in every process
+    BOOST_TEST(server.threads == 1, "the fork server runs " << server.threads << " threads");  // forking is safe there
+#endif
+    ::kill(server.pid, SIGKILL);
     BOOST_TEST(p.join(10s));
     BOOST_TEST(p.exitcode() == 255);  // its fate died with the server (it was killed too)
     BOOST_TEST(test_support::eventually([&] { return !running(p.pid()); }, 5s));
@@ -250,4 +345,49 @@ BOOST_AUTO_TEST_CASE(a_dead_fork_server_is_replaced_and_its_children_report_255)
     q.start();
     q.join();
     BOOST_TEST(q.exitcode() == 0);
+}
+
+// (Under UBSan the server prints an "invalid vptr" false positive: see descriptor_squeeze.)
+BOOST_AUTO_TEST_CASE(a_fork_server_out_of_descriptors_refuses_a_child_and_keeps_the_others) {
+    auto ctx = mp::get_context(mp::forkserver);
+    // A new server, started under a low descriptor limit (it inherits ours).
+    if (pid_t old = find_fork_server().pid) {
+        ::kill(old, SIGKILL);
+        BOOST_REQUIRE(test_support::eventually([&] { return !running(old); }, 5s));
+    }
+    rlimit saved{};
+    BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit low = saved;
+    low.rlim_cur = 32;  // our descriptors below it leave room to start the server
+    BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+    auto first = ctx.Process(sleep_ms, 30000);
+    first.start();
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    // Each running child holds a descriptor in the server: it runs out.
+    std::vector<mp::Process> children;
+    children.push_back(std::move(first));
+    bool refused = false;
+    for (int i = 0; i < 64 && !refused; ++i) {
+        auto p = ctx.Process(sleep_ms, 30000);
+        try {
+            p.start();
+            children.push_back(std::move(p));
+        } catch (const std::exception& e) {
+            BOOST_TEST_MESSAGE("refused after " << children.size() << " children: " << e.what());
+            refused = true;
+        }
+    }
+    BOOST_TEST(refused);
+    // The server and the children it had started live on.
+    const pid_t server = find_fork_server().pid;
+    ::usleep(300000);
+    BOOST_TEST((server > 0 && running(server)));
+    for (auto& c : children) BOOST_TEST(c.is_alive(), c.name() << " ended with " << c.exitcode().value_or(-1000));
+    for (auto& c : children) c.terminate();
+    for (auto& c : children) BOOST_TEST(c.join(10s));
+    auto q = ctx.Process(do_nothing);
+    q.start();
+    q.join();
+    BOOST_TEST(q.exitcode() == 0);
+    ::kill(server, SIGKILL);  // later tests get a server with the usual limit
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <tuple>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace mp = mproc;
@@ -278,6 +279,38 @@ BOOST_DATA_TEST_CASE(what_cannot_cross_is_refused_before_any_child_exists, metho
     BOOST_TEST(mp::active_children().size() == children_before);
 }
 
+void report_count(mp::Connection out, std::vector<mp::Connection> many) {
+    for (auto& c : many) c.send(1);
+    out.send(many.size());
+}
+
+BOOST_DATA_TEST_CASE(up_to_248_connections_cross_and_more_are_refused_alike, methods(), method) {
+    for (std::size_t count : {std::size_t{247}, std::size_t{248}}) {  // + the report connection: 248, 249
+        std::vector<mp::Connection> readers, writers;
+        for (std::size_t i = 0; i < count; ++i) {
+            auto [r, w] = mp::Pipe(false);
+            readers.push_back(std::move(r));
+            writers.push_back(std::move(w));
+        }
+        auto [reader, writer] = mp::Pipe();
+        auto p = make(method, report_count, std::move(writer), std::move(writers));
+        if (count + 1 > 248 && method != mp::start_method::fork) {
+            try {
+                p.start();
+                BOOST_FAIL("start() should have thrown");
+            } catch (const mp::ProcessError& e) {
+                BOOST_TEST(std::string(e.what()).find("too many Connections") != std::string::npos, e.what());
+            }
+            continue;
+        }
+        p.start();
+        BOOST_TEST(reader.recv<std::size_t>() == count);
+        for (auto& r : readers) BOOST_TEST(r.recv<int>() == 1);
+        p.join();
+        BOOST_TEST(p.exitcode() == 0);
+    }
+}
+
 BOOST_DATA_TEST_CASE(the_child_knows_who_it_is_and_who_its_parent_is, methods(), method) {
     auto [reader, writer] = mp::Pipe();
     auto p = make(method, report_identity, std::move(writer));
@@ -431,14 +464,22 @@ BOOST_DATA_TEST_CASE(the_child_does_not_run_the_parents_atexit_handlers, methods
     ::close(fds[0]);
 }
 
+// A spawned child whose main() ends, or starts a process, before MPROC_MAIN
+// runs the parent's main again (starting children: under spawn, a fork bomb).
+// It stops with a message, as Python refuses in its "bootstrapping phase".
 BOOST_AUTO_TEST_CASE(a_spawned_child_that_never_reaches_mproc_main_fails_clearly) {
-    ::setenv("MPROC_TEST_RETURN_BEFORE_HOOK", "1", 1);
-    auto p = make(mp::start_method::spawn, do_nothing);
-    test_support::capture_fd err(2);
-    p.start();
-    ::unsetenv("MPROC_TEST_RETURN_BEFORE_HOOK");
-    p.join();
-    std::string text = err.text();
-    BOOST_TEST(p.exitcode() == 1);
-    BOOST_TEST(text.find("without reaching MPROC_MAIN") != std::string::npos, text);
+    const std::pair<const char*, const char*> cases[] = {
+        {"MPROC_TEST_RETURN_BEFORE_HOOK", "main() ended before reaching MPROC_MAIN"},
+        {"MPROC_TEST_START_BEFORE_HOOK", "main() started a process before reaching MPROC_MAIN"}};
+    for (auto [variable, message] : cases) {
+        ::setenv(variable, "1", 1);
+        auto p = make(mp::start_method::spawn, do_nothing);
+        test_support::capture_fd err(2);
+        p.start();
+        ::unsetenv(variable);
+        p.join();
+        std::string text = err.text();
+        BOOST_TEST(p.exitcode() == 1, variable);
+        BOOST_TEST(text.find(message) != std::string::npos, text);
+    }
 }

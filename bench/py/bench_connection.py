@@ -6,12 +6,12 @@ object per line, "impl": "python"); each value is the median of the rounds.
 Each round starts a fresh forked peer; the start is outside the timed part.
 Standard library only.
 """
-import json
 import multiprocessing
-import os
 import statistics
 import sys
 import time
+
+from _common import report, rounds
 
 PINGPONG_ITERS = 20000
 BULK_MESSAGES = 256
@@ -20,19 +20,6 @@ SMALL_MESSAGE = b"p" * 64
 WARMUP = 100
 
 ctx = multiprocessing.get_context("fork")  # as the C++ side: a forked peer
-
-
-def rounds(fallback=7):
-    try:
-        n = int(os.environ.get("MPROC_BENCH_ROUNDS", ""))
-    except ValueError:
-        n = 0
-    return n if n > 0 else fallback
-
-
-def report(group, value, unit):
-    line = {"group": group, "impl": "python", "value": round(value, 6), "unit": unit}
-    print(json.dumps(line, separators=(",", ":")), flush=True)
 
 
 def run_peer(target, mine, theirs):

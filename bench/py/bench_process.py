@@ -5,25 +5,12 @@ Start + join of an empty target per start method; same groups, same output
 format (one JSON object per line, "impl": "python", starts/s); each value is
 the median of the rounds. Standard library only.
 """
-import json
 import multiprocessing
-import os
 import statistics
 import sys
 import time
 
-
-def rounds(fallback):
-    try:
-        n = int(os.environ.get("MPROC_BENCH_ROUNDS", ""))
-    except ValueError:
-        n = 0
-    return n if n > 0 else fallback
-
-
-def report(group, value, unit):
-    line = {"group": group, "impl": "python", "value": round(value, 6), "unit": unit}
-    print(json.dumps(line, separators=(",", ":")), flush=True)
+from _common import report, rounds
 
 
 def empty_target():

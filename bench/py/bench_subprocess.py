@@ -5,29 +5,16 @@ Same groups, same sizes and counts, same output format (one JSON object per
 line, "impl": "python"); each value is the median of the rounds. Standard
 library only.
 """
-import json
-import os
 import statistics
 import subprocess
 import sys
 import time
 
+from _common import report, rounds
+
 RUNS_PER_ROUND = 100
 HEAP_SIZE = 256 << 20
 CAT_SIZE = 256 << 20
-
-
-def rounds(fallback):
-    try:
-        n = int(os.environ.get("MPROC_BENCH_ROUNDS", ""))
-    except ValueError:
-        n = 0
-    return n if n > 0 else fallback
-
-
-def report(group, value, unit):
-    line = {"group": group, "impl": "python", "value": round(value, 6), "unit": unit}
-    print(json.dumps(line, separators=(",", ":")), flush=True)
 
 
 def run_true():

@@ -9,8 +9,8 @@
 /// or forkserver start method (the same program, re-executed), it runs the
 /// child's task and exits: the rest of main never runs there. Without it, the
 /// spawn and forkserver start methods refuse to start (ProcessError); a
-/// spawned child whose main returns before reaching it exits with status 1 and
-/// a message saying so.
+/// spawned child whose main returns, or starts a process, before reaching it
+/// exits with status 1 and a message saying so.
 #pragma once
 
 #define MPROC_MAIN(argc, argv) ::mproc::detail::main_hook((argc), (argv))

@@ -26,7 +26,8 @@
 ///
 /// Lifecycle: a Process destroyed while its child runs neither waits for nor
 /// kills it; the child is reaped later (no zombie). At normal exit of the
-/// program, daemon children are terminated and the others joined. Children
+/// program, and in a child when its target ends, daemon children are
+/// terminated and the others joined (as Python). Children
 /// never outlive their parent: they are killed (SIGKILL) if it dies.
 ///
 /// Threads: is_alive, exitcode, join, terminate, kill, pid and sentinel may be

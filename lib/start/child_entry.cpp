@@ -1,5 +1,6 @@
 #include "start/child_entry.hpp"
 
+#include "lifecycle.hpp"
 #include "posix/parent_death.hpp"
 
 #include <mproc/process.hpp>
@@ -54,6 +55,7 @@ int run_target(const std::function<void()>& target) noexcept {
 }
 
 void exit_child(int code) noexcept {
+    lifecycle::finish_children();
     try {
         std::cout.flush();
         std::cerr.flush();

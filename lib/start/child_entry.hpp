@@ -11,8 +11,10 @@ namespace mproc::start {
 ///     std::runtime_error: what() text
 int run_target(const std::function<void()>& target) noexcept;
 
-/// Flushes the standard streams and _exits with `code`: the parent's atexit
-/// handlers and static destructors do not run a second time.
+/// Ends a child: terminates its daemon children and joins the others (as a
+/// Python child does after run()), flushes the standard streams and _exits
+/// with `code`: the parent's atexit handlers and static destructors do not
+/// run a second time.
 [[noreturn]] void exit_child(int code) noexcept;
 
 }  // namespace mproc::start

@@ -26,13 +26,18 @@ bool is_child_flag(const char* arg) {
     return arg && (std::strcmp(arg, start::spawn_flag) == 0 || std::strcmp(arg, start::forkserver_flag) == 0);
 }
 
-void refuse_to_finish_without_hook() {
-    if (!child_waiting_for_hook) return;
-    std::fputs("mproc: this process was started by the spawn or forkserver start method, but main() ended without "
-               "reaching MPROC_MAIN(argc, argv): call it first thing in main()\n",
-               stderr);
+// A re-executed child is running the parent's main() again: stop it.
+[[noreturn]] void exit_without_hook(const char* what) noexcept {
+    std::fprintf(stderr,
+                 "mproc: this process was started by the spawn or forkserver start method, but main() %s before "
+                 "reaching MPROC_MAIN(argc, argv): call it first thing in main()\n",
+                 what);
     std::fflush(stderr);
     posix::exit_now(1);
+}
+
+void refuse_to_finish_without_hook() {
+    if (child_waiting_for_hook) exit_without_hook("ended");
 }
 
 // glibc passes (argc, argv, envp) to the program's initialisers.
@@ -51,6 +56,10 @@ namespace start {
 bool main_hook_present() noexcept { return hook_present.load(std::memory_order_relaxed); }
 
 const char* program_name() noexcept { return argv0 && *argv0 ? argv0 : "/proc/self/exe"; }
+
+void refuse_to_start_without_hook() noexcept {
+    if (child_waiting_for_hook) exit_without_hook("started a process");
+}
 
 }  // namespace start
 

@@ -1,14 +1,39 @@
 #include "start/child_popen.hpp"
 
+#include "lifecycle.hpp"
+#include "posix/fd.hpp"
 #include "posix/open.hpp"
 #include "posix/pidfd.hpp"
 
+#include <cerrno>
+#include <csignal>
 #include <unistd.h>
 
 namespace mproc::start {
 
 child_popen::child_popen(pid_t pid, posix::unique_fd pipe_sentinel) : child_(pid) {
-    sentinel_ = child_.sentinel() >= 0 ? posix::dup_at_least(child_.sentinel(), 0) : std::move(pipe_sentinel);
+    const int pidfd_errno = errno;  // child_'s pidfd_open, if it failed
+    try {
+        if (!have_pidfds())
+            sentinel_ = std::move(pipe_sentinel);
+        else if (child_.sentinel() >= 0)
+            sentinel_ = posix::dup_at_least(child_.sentinel(), 0);
+        else if (child_.poll())
+            sentinel_ = posix::make_pipe().first;  // already reaped (by the application): a closed pipe is readable
+        else
+            posix::throw_errno("pidfd_open", pidfd_errno);  // EMFILE...: no sentinel, so no join
+    } catch (...) {
+        abandon_child(std::move(child_));
+        throw;
+    }
+}
+
+void abandon_child(posix::child_handle child) {
+    try {
+        child.send_signal(SIGKILL);
+    } catch (...) {
+    }
+    lifecycle::abandon(std::move(child));
 }
 
 bool have_pidfds() noexcept {

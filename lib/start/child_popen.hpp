@@ -14,7 +14,8 @@ namespace mproc::start {
 class child_popen final : public popen {
 public:
     /// `pipe_sentinel`: the read end of the child's pipe when the kernel has
-    /// no pidfds (ignored otherwise).
+    /// no pidfds (ignored otherwise). Throws std::system_error when no
+    /// sentinel can be made (EMFILE): the child is then killed and abandoned.
     child_popen(pid_t pid, posix::unique_fd pipe_sentinel);
 
     pid_t pid() const noexcept override { return child_.pid(); }
@@ -28,6 +29,10 @@ private:
     posix::child_handle child_;
     posix::unique_fd sentinel_;
 };
+
+/// Kills (SIGKILL) a child no Process will own; it is reaped later
+/// (lifecycle::abandon).
+void abandon_child(posix::child_handle child);
 
 /// Whether this kernel has pidfds (checked once). Without them, fork and spawn
 /// give each child a pipe whose write end only it holds as its sentinel.

@@ -5,13 +5,17 @@
 // decoded, and those left over are closed.
 #pragma once
 
+#include "posix/fd_passing.hpp"
+
 #include <cstdint>
 #include <vector>
 
 namespace mproc::start {
 
-/// The most descriptors a task may carry (besides the task's own).
-constexpr std::size_t max_exported_fds = 250;
+/// The most descriptors a task may carry (besides the task's own): what one
+/// fork server request holds after its status socket, task pipe and the three
+/// standard descriptors, so every start method takes the same arguments.
+constexpr std::size_t max_exported_fds = posix::max_fds_per_message - 5;
 
 class fd_export_scope {
 public:

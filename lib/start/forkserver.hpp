@@ -34,7 +34,7 @@ enum class reply_kind : std::int32_t { started = 1, exited = 2, failed = 3 };
 
 struct reply {
     reply_kind kind;
-    std::int32_t value;  // started: pid; exited: return code; failed: errno of fork
+    std::int32_t value;  // started: pid; exited: return code; failed: errno (fork, or EMFILE receiving the request)
 };
 
 /// Starts `target` in a child forked by this process's fork server (started

@@ -98,7 +98,7 @@ public:
         std::vector<posix::unique_fd> received;
         std::optional<std::size_t> n = posix::recv_with_fds(status_mine.get(), &r, sizeof r, received);
         if (!n || *n != sizeof r) throw ProcessError("the fork server died before starting the child");
-        if (r.kind == reply_kind::failed) posix::throw_errno("fork (in the fork server)", r.value);
+        if (r.kind == reply_kind::failed) posix::throw_errno("the fork server could not start the child", r.value);
         if (r.kind != reply_kind::started) throw ProtocolError("unexpected reply from the fork server");
         posix::unique_fd pidfd = received.empty() ? posix::unique_fd() : std::move(received.front());
         return std::make_unique<server_popen>(r.value, std::move(pidfd), std::move(status_mine));

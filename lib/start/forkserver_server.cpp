@@ -71,8 +71,12 @@ private:
         std::optional<std::size_t> n;
         try {
             n = posix::recv_with_fds(requests_.get(), &r, sizeof r, fds);
-        } catch (...) {
-            n = 0;
+        } catch (const std::system_error& e) {
+            // Out of descriptors (each running child holds one here): the
+            // kernel dropped some of the request's. Refuse this child only.
+            if (e.code().value() != EMSGSIZE) posix::exit_now(1);
+            if (!fds.empty()) send_reply(fds[0].get(), {reply_kind::failed, EMFILE});
+            return;
         }
         if (!n || *n == 0) posix::exit_now(0);  // the client is gone: so are we
         const int std_count = std::popcount(r.std_fds & 7u);

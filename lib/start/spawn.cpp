@@ -4,7 +4,6 @@
 #include "posix/open.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/spawn.hpp"
-#include "lifecycle.hpp"
 #include "start/child_popen.hpp"
 #include "start/launcher.hpp"
 #include "start/task.hpp"
@@ -12,7 +11,6 @@
 #include <mproc/errors.hpp>
 
 #include <algorithm>
-#include <csignal>
 #include <string>
 #include <tuple>
 #include <unistd.h>
@@ -82,9 +80,7 @@ std::unique_ptr<popen> launch_spawn(const detail::process_target& target, const 
     try {
         send_task(std::move(task_write), task, child_fds);
     } catch (...) {
-        // No Process will own this child: stop it, and let it be reaped later.
-        handle->send_signal(SIGKILL);
-        lifecycle::abandon(handle->release());
+        abandon_child(handle->release());
         throw;
     }
     return handle;

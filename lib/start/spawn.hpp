@@ -24,6 +24,11 @@ bool main_hook_present() noexcept;
 /// Throws ProcessError naming start method `method` when main() lacks MPROC_MAIN.
 void require_main_hook(const char* method);
 
+/// In a re-executed child still running main() before MPROC_MAIN (so
+/// running the parent's main again): prints why and exits with 1, instead of
+/// starting a process (under spawn, a fork bomb). Returns otherwise.
+void refuse_to_start_without_hook() noexcept;
+
 /// argv[0] of this program (a re-executed child's argv[0]).
 const char* program_name() noexcept;
 

@@ -10,6 +10,7 @@
 namespace mproc::start {
 
 std::unique_ptr<popen> launch(start_method method, detail::process_target& target, self::child_context context) {
+    refuse_to_start_without_hook();
     switch (method) {
         case start_method::fork: return launch_fork(target, std::move(context));
         case start_method::spawn:

@@ -3,6 +3,8 @@
 // down under sanitizers (a re-executed sanitized child starts slowly).
 #pragma once
 
+#include "procfs.hpp"
+
 #include <mproc/start_method.hpp>
 
 #include <boost/test/data/monomorphic.hpp>
@@ -11,12 +13,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
@@ -85,27 +83,10 @@ private:
     std::FILE* file_ = nullptr;
 };
 
-/// The state letter of process `pid` ('R', 'S', 'Z', ...), 0 when it is gone.
-inline char process_state(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line)) return 0;
-    auto close = line.rfind(')');
-    return close == std::string::npos || close + 2 >= line.size() ? 0 : line[close + 2];
-}
-
 /// Running: present and not a zombie.
 inline bool running(pid_t pid) {
     char s = process_state(pid);
     return s != 0 && s != 'Z';
-}
-
-/// The descriptors open in this process.
-inline std::set<int> open_fds() {
-    std::set<int> fds;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
-        fds.insert(std::stoi(entry.path().filename().string()));
-    return fds;
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns its last value.
