@@ -12,7 +12,7 @@
 #include "bench_util.hpp"
 
 #include <mproc/connection.hpp>
-#include <mproc/os.hpp>
+#include <mproc/process.hpp>
 
 #include <cerrno>
 #include <cstdint>
@@ -24,7 +24,6 @@
 #include <string_view>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -39,27 +38,18 @@ constexpr int warmup = 100;  // untimed iterations: first faults, first wake-ups
 
 // ---- the forked peer ------------------------------------------------------
 
-// Runs `body` in a forked child, which _exits 0, or 1 if `body` threw.
+// Runs `body` in a forked child (mproc::Process, fork start method) and
+// returns it started; finish_peer joins it and checks it succeeded.
 template <class F>
-pid_t fork_peer(F body) {
-    pid_t pid = mproc::os::fork();
-    if (pid == 0) {
-        int code = 0;
-        try {
-            body();
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "bench peer failed: %s\n", e.what());
-            code = 1;
-        }
-        _exit(code);
-    }
-    return pid;
+mproc::Process start_peer(F body) {
+    mproc::Process peer(std::move(body));
+    peer.start();
+    return peer;
 }
 
-void join_peer(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("bench peer failed");
+void finish_peer(mproc::Process& peer) {
+    peer.join();
+    if (peer.exitcode() != 0) throw std::runtime_error("bench peer failed");
 }
 
 // ---- the raw reference: a socketpair with write/read loops ---------------
@@ -153,7 +143,7 @@ std::pair<raw_socket, raw_socket> raw_pair() {
 // `mine` and `theirs` are the two ends; each side closes the other's.
 template <class End, class Exchange, class Echo>
 double pingpong(End mine, End theirs, Exchange exchange, Echo echo) {
-    pid_t pid = fork_peer([&] {
+    mproc::Process peer = start_peer([&] {
         mine.close();
         for (int i = 0; i < warmup + pingpong_iters; ++i) echo(theirs);
     });
@@ -162,7 +152,7 @@ double pingpong(End mine, End theirs, Exchange exchange, Echo echo) {
     auto start = bench::clock::now();
     for (int i = 0; i < pingpong_iters; ++i) exchange(mine);
     double us = bench::seconds_since(start) * 1e6 / pingpong_iters;
-    join_peer(pid);
+    finish_peer(peer);
     return us;
 }
 
@@ -229,7 +219,7 @@ template <class End, class Receive>
 double bulk(End mine, End theirs, Receive receive) {
     static const std::string payload(bulk_size, 'b');
     constexpr int warmup_messages = 4;
-    pid_t pid = fork_peer([&] {
+    mproc::Process peer = start_peer([&] {
         mine.close();
         for (int pass : {warmup_messages, bulk_messages}) {
             for (int i = 0; i < pass; ++i)
@@ -245,7 +235,7 @@ double bulk(End mine, End theirs, Receive receive) {
         mine.recv_ack();
         seconds = bench::seconds_since(start);
     }
-    join_peer(pid);
+    finish_peer(peer);
     return double(bulk_messages) * bulk_size / seconds / 1e6;
 }
 
