@@ -271,7 +271,7 @@ std::string crossing_problems() {
     std::string out;
     if constexpr (!crossable_target_v<F>) out += target_problem<F>();
     std::size_t index = 0;
-    auto one = [&]<class T>(std::type_identity<T>) {
+    [[maybe_unused]] auto one = [&]<class T>(std::type_identity<T>) {
         if constexpr (!crossable_v<T>) out += (out.empty() ? "" : "; ") + argument_problem<T>(index);
         ++index;
     };
