@@ -1,5 +1,4 @@
-// A child started by a Process, shared by the Process object and the
-// registry of this process's children.
+// The record of a child a Process started (see child_record below).
 #pragma once
 
 #include "lifecycle/child.hpp"

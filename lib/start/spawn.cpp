@@ -16,7 +16,6 @@
 #include <tuple>
 #include <vector>
 
-
 namespace mproc::start {
 
 void require_main_hook(const char* method) {
