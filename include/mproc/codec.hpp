@@ -81,7 +81,7 @@ void dumps_into(std::string& out, const T& value) {
         out.append(reinterpret_cast<const char*>(&value), sizeof value);
     } else {
         detail::string_sink sink(out);
-        boost::archive::binary_oarchive archive(sink, detail::archive_flags);
+        detail::wire_oarchive archive(sink);
         archive << value;
     }
 }
