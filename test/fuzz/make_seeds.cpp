@@ -15,9 +15,9 @@ void write(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary) << bytes;
 }
 
-std::string encode(mproc::frame::kind k, const std::string& payload) {
+std::string encode(mproc::frame::kind k, const std::string& payload, std::uint32_t tag = 0) {
     unsigned char h[mproc::frame::max_header_size];
-    const std::size_t n = mproc::frame::encode_header(k, payload.size(), h);
+    const std::size_t n = mproc::frame::encode_header(k, payload.size(), h, tag);
     return std::string(reinterpret_cast<char*>(h), n) + payload;
 }
 
@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
     const std::string frames = argv[1];
     write(frames + "/one", encode(kind::bytes, "payload"));
     write(frames + "/empty", encode(kind::object, ""));
-    write(frames + "/stream", encode(kind::object, mproc::dumps(std::string("abc"))) + encode(kind::bytes, "xyz") +
+    write(frames + "/tagged", encode(kind::object, mproc::dumps(1.5), mproc::detail::type_tag<double>));
+    write(frames + "/stream", encode(kind::object, mproc::dumps(std::string("abc")), mproc::detail::type_tag<std::string>) +
+                                  encode(kind::bytes, "xyz") +
                                   encode(kind::bytes, std::string(300, 'z')));
     write(frames + "/partial", encode(kind::bytes, "cut short").substr(0, 15));
     write_loads_seeds(argv[2], std::make_index_sequence<std::tuple_size_v<fuzz::loads_types>>{});
