@@ -12,6 +12,8 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <span>
+#include <string_view>
 #include <set>
 #include <string>
 #include <tuple>
@@ -261,4 +263,42 @@ BOOST_AUTO_TEST_CASE(a_huge_count_of_empty_elements_is_refused_before_allocating
     std::string bad = mp::dumps(std::vector<Empty>(2));
     bad.back() = 7;
     BOOST_CHECK_THROW(mp::loads<std::vector<Empty>>(bad), mp::ProtocolError);
+}
+
+namespace {
+struct Tagged {
+    int id = 0;
+    Point at;
+    std::array<double, 2> span{};
+    bool operator==(const Tagged&) const = default;
+};
+// Holds a pointer, but sends only what serialize() writes.
+struct Cached {
+    int value = 0;
+    const int* cache = nullptr;
+    template <class Archive>
+    void serialize(Archive& ar, unsigned) {
+        ar & value;
+    }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_wire_rule_picks_the_path_of_a_trivially_copyable_struct) {
+    // Its bytes hold no pointer: the memcpy path, as before.
+    static_assert(mp::detail::memcpy_codec<Tagged>);
+    BOOST_TEST(mp::dumps(Tagged{}).size() == sizeof(Tagged));
+    BOOST_TEST((round_trip(Tagged{1, {2, 3.5}, {4, 5}}) == Tagged{1, {2, 3.5}, {4, 5}}));
+    // Its bytes hold a pointer: never copied; it crosses through its serialize().
+    static_assert(!mp::detail::memcpy_codec<Cached>);
+    int local = 5;
+    const int* address = &local;
+    const std::string bytes = mp::dumps(Cached{7, address});
+    BOOST_TEST(bytes.find(std::string(reinterpret_cast<const char*>(&address), sizeof address)) == std::string::npos);
+    const Cached back = mp::loads<Cached>(bytes);
+    BOOST_TEST(back.value == 7);
+    BOOST_TEST(back.cache == nullptr);
+    // The same rule decides what a spawned child may be given.
+    static_assert(mp::detail::crossable_v<Cached>);
+    static_assert(!mp::detail::crossable_v<std::vector<std::string_view>>);
+    static_assert(!mp::detail::wire_safe_v<std::map<int, std::span<int>>>);
 }

@@ -89,7 +89,7 @@ Connection::frame_in Connection::recv_frame(std::string& storage, const char* op
         throw;  // between frames: still in sync (and EOF again next time)
     } catch (const std::exception& e) {
         // Part of a frame may have been consumed: what follows is not a frame boundary.
-        out_of_sync_ = std::string("an error in the middle of a frame: ") + e.what();
+        out_of_sync_ = std::string("a framing error (") + e.what() + ")";
         throw;
     }
 }

@@ -12,6 +12,7 @@
 /// holds for containers of empty elements too.
 #pragma once
 
+#include <mproc/detail/wire_safe.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/archive/binary_iarchive_impl.hpp>
@@ -79,6 +80,8 @@ public:
 protected:
     template <class T>
     void save_override(const T& t) {
+        static_assert(archive_leaf_safe_v<T>,
+                      "mproc never sends views, references or smart pointers (T is named in the instantiation trace): send values");
         base::save_override(t);
         if constexpr (std::is_empty_v<T>) save_binary(&empty_object_marker, 1);
     }
@@ -105,6 +108,8 @@ public:
 protected:
     template <class T>
     void load_override(T& t) {
+        static_assert(archive_leaf_safe_v<T>,
+                      "mproc never decodes views, references or smart pointers (T is named in the instantiation trace): receive values");
         base::load_override(t);
         if constexpr (std::is_empty_v<T>) {
             unsigned char marker = 1;
