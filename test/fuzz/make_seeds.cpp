@@ -1,6 +1,6 @@
 // Writes the seed corpora for the fuzz harnesses: make_seeds FRAME_DIR LOADS_DIR.
 // Frame seeds are small valid streams; loads seeds are each sample value of
-// loads_types.hpp behind its type byte.
+// loads_types.hpp behind its type byte, and a stream of typed frames.
 #include "codec/frame.hpp"
 #include "loads_types.hpp"
 
@@ -27,6 +27,14 @@ void write_loads_seeds(const std::string& dir, std::index_sequence<I...>) {
     ((write(dir + "/type" + std::to_string(I), std::string(1, static_cast<char>(I)) +
                                                    mproc::dumps(std::get<I>(samples)))),
      ...);
+    // Typed frames: after the byte past the last type, every sample in an
+    // object frame tagged with its type, then a bytes frame.
+    std::string stream(1, static_cast<char>(sizeof...(I)));
+    ((stream += encode(mproc::frame::kind::object, mproc::dumps(std::get<I>(samples)),
+                       mproc::detail::type_tag<std::tuple_element_t<I, fuzz::loads_types>>)),
+     ...);
+    stream += encode(mproc::frame::kind::bytes, "raw");
+    write(dir + "/frames", stream);
 }
 
 }  // namespace
