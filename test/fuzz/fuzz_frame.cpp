@@ -25,7 +25,9 @@ void check_header(std::string_view avail) {
         require(avail.size() < frame::max_header_size, "decode_header asked for more bytes than a header has");
         return;
     }
-    require(h->size == frame::short_header_size || h->size == frame::long_header_size, "odd header size");
+    const std::size_t tag_bytes = h->kind == frame::kind::object ? frame::tag_size : 0;
+    require(h->size == frame::short_header_size + tag_bytes || h->size == frame::long_header_size + tag_bytes,
+            "odd header size");
     require(h->size <= avail.size(), "header longer than the input");
     require(h->length <= frame::max_payload, "payload above the maximum");
     unsigned char again[frame::max_header_size];
