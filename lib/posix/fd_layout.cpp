@@ -4,14 +4,30 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace mproc::posix {
 
+bool set_to_dev_null(int target) noexcept {
+    const int fd = ::open("/dev/null", O_RDWR);
+    if (fd < 0) return false;
+    if (fd == target) return true;
+    const bool ok = ::dup2(fd, target) == target;
+    ::close(fd);
+    return ok;
+}
+
 bool set_standard_fds(const int (&std_fds)[3]) noexcept {
     for (int i = 0; i < 3; ++i) {
-        if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : ::close(i) != 0 && errno != EBADF) return false;
+        if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : !set_to_dev_null(i)) return false;
     }
+    return true;
+}
+
+bool fill_closed_standard_fds() noexcept {
+    for (int i = 0; i < 3; ++i)
+        if (::fcntl(i, F_GETFD) < 0 && !set_to_dev_null(i)) return false;
     return true;
 }
 

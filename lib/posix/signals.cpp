@@ -40,7 +40,7 @@ unique_fd open_sigchld_fd() {
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     ::pthread_sigmask(SIG_BLOCK, &chld, nullptr);
-    int fd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    int fd = raise_above_stdio(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
     if (fd < 0) throw_errno("signalfd");
     return unique_fd(fd);
 }

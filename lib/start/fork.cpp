@@ -2,6 +2,7 @@
 
 #include "lifecycle/own_child.hpp"
 #include "posix/fd.hpp"
+#include "posix/fd_layout.hpp"
 #include "posix/fork.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/process_id.hpp"
@@ -28,7 +29,7 @@ std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, se
         if (pid != 0) return;
         // The child (on the creator thread, perhaps: give it the caller's mask).
         posix::set_thread_signal_mask(mask);
-        if (!posix::die_with_parent(parent)) posix::exit_now(1);
+        if (!posix::die_with_parent(parent) || !posix::fill_closed_standard_fds()) posix::exit_now(1);
         sentinel_read.reset();
         static_cast<void>(sentinel_write.release());  // held until the child exits
         self::become(context);

@@ -75,6 +75,9 @@ public:
         auto [status_mine, status_theirs] = posix::make_seqpacket_pair();
         auto [task_read, task_write] = posix::make_pipe();
         std::vector<int> fds{status_theirs.get(), task_read.get()};
+        // A closed one is not passed: the child gets /dev/null there. (mproc's
+        // own descriptors are never 0, 1 or 2: what is open there is the
+        // program's.)
         std::uint32_t std_fds = 0;
         for (int fd = 0; fd < 3; ++fd) {
             if (!posix::is_open(fd)) continue;
