@@ -16,6 +16,7 @@
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <system_error>
 #include <cstdlib>
@@ -166,6 +167,47 @@ BOOST_DATA_TEST_CASE(start_and_join_leak_no_descriptors, methods(), method) {
     const int cycles = test_support::scaled(1000, 150);
     for (int i = 0; i < cycles; ++i) cycle();
     BOOST_TEST(test_support::open_fds() == before, "descriptors changed over " << cycles << " cycles");
+}
+
+BOOST_DATA_TEST_CASE(finished_processes_release_their_descriptors_at_close_and_destruction, methods(), method) {
+    auto warm_up = make(method, do_nothing);  // the fork server's socket is long-lived
+    warm_up.start();
+    warm_up.join();
+    warm_up.close();
+    const auto before = test_support::open_fds();
+    const int count = test_support::scaled(100, 20);
+    {
+        std::vector<mp::Process> ps;
+        for (int i = 0; i < count; ++i) ps.push_back(make(method, do_nothing));
+        for (auto& p : ps) p.start();
+        // The end seen three ways: join, is_alive, exitcode.
+        for (int i = 0; i < count; ++i) {
+            auto& p = ps[static_cast<std::size_t>(i)];
+            if (i % 3 == 0) {
+                BOOST_TEST(p.join(10s));
+            } else {
+                pollfd fd{p.sentinel(), POLLIN, 0};
+                BOOST_TEST(::poll(&fd, 1, 10000) == 1);
+                if (i % 3 == 1)
+                    BOOST_TEST(test_support::eventually([&] { return !p.is_alive(); }, 10s));
+                else
+                    BOOST_TEST(test_support::eventually([&] { return p.exitcode().has_value(); }, 10s));
+            }
+        }
+        // Seen ended: one descriptor each (the sentinel) is all that is left.
+        BOOST_TEST(test_support::open_fds().size() == before.size() + static_cast<std::size_t>(count));
+        for (int i = 0; i < count; i += 2) ps[static_cast<std::size_t>(i)].close();
+        BOOST_TEST(test_support::open_fds().size() == before.size() + static_cast<std::size_t>(count / 2));
+    }  // the others are destroyed without close()
+    BOOST_TEST(test_support::open_fds() == before);
+    // Ended unobserved, then destroyed: released at destruction too.
+    {
+        auto p = make(method, do_nothing);
+        p.start();
+        pollfd fd{p.sentinel(), POLLIN, 0};
+        BOOST_TEST(::poll(&fd, 1, 10000) == 1);
+    }
+    BOOST_TEST(test_support::open_fds() == before);
 }
 
 namespace {

@@ -28,7 +28,9 @@
 /// kills it; the child is reaped later (no zombie). At normal exit of the
 /// program, and in a child when its target ends, daemon children are
 /// terminated and the others joined (as Python). Children
-/// never outlive their parent: they are killed (SIGKILL) if it dies.
+/// never outlive their parent: they are killed (SIGKILL) if it dies. Once
+/// its end has been seen (join, is_alive, exitcode) a Process holds one
+/// descriptor, its sentinel, until close() or destruction release it.
 ///
 /// Threads: is_alive, exitcode, join, terminate, kill, pid and sentinel may be
 /// called from several threads at once; start, close, the setters and moves
@@ -143,6 +145,8 @@ private:
     // Takes `target`, names the process, remembers its creator.
     void adopt(std::unique_ptr<detail::process_target> target, std::optional<start_method> method);
     lifecycle::child_record& started(const char* operation) const;
+    // Drops the child: its descriptors go now unless it still runs.
+    void let_go() noexcept;
 
     std::unique_ptr<detail::process_target> target_;
     std::shared_ptr<lifecycle::child_record> child_;

@@ -53,6 +53,7 @@ public:
         // End of stream without an exit report: the server died, and the
         // child with it (Python reports 255 too).
         returncode_ = *n == sizeof r && r.kind == reply_kind::exited ? r.value : 255;
+        pidfd_.reset();  // only the sentinel (the status socket) stays, until the Process lets go
         return returncode_;
     }
 
