@@ -23,6 +23,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sys/syscall.h>
+#include <tuple>
 #include <future>
 #include <string>
 #include <thread>
@@ -138,6 +140,57 @@ BOOST_DATA_TEST_CASE(children_started_from_a_short_lived_thread_outlive_it, meth
     for (auto& p : ps) p.terminate();
     for (auto& p : ps) p.join();
     for (auto& p : ps) BOOST_TEST(p.exitcode() == -SIGTERM);
+}
+
+// The main thread of a program may end with pthread_exit() while other
+// threads go on: its children must live on (PR_SET_PDEATHSIG fires when the
+// thread that created a child ends, so mproc creates none on the main thread).
+BOOST_DATA_TEST_CASE(children_outlive_a_main_thread_that_calls_pthread_exit, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    // The main thread ends as pthread_exit() ends it, by the exit system call
+    // for that thread alone (pthread_exit's unwinding would meet Boost.Test's
+    // catch (...) on this stack, which glibc aborts).
+    const pid_t program = mp::os::fork();
+    if (program == 0) {
+        // This forked child is a program whose main thread is this one.
+        static std::vector<mp::Process> children;
+        for (int i = 0; i < 3; ++i) children.push_back(make(method, sleep_ms, 60000));
+        for (auto& c : children) c.start();
+        static mp::Connection* out = &writer;
+        static const pid_t main_thread = ::gettid();
+        std::thread([] {
+            // Once the main thread is gone (a zombie thread: its exit, and any
+            // parent-death signal it caused, are done), the children must
+            // still run: terminate() then ends them with SIGTERM, where a
+            // pending SIGKILL would have won.
+            const std::string stat = "/proc/self/task/" + std::to_string(main_thread) + "/stat";
+            bool gone = test_support::eventually(
+                [&] {
+                    std::ifstream in(stat);
+                    std::string line;
+                    std::getline(in, line);
+                    auto close = line.rfind(')');
+                    return line.empty() || (close != std::string::npos && line.substr(close + 2, 1) == "Z");
+                },
+                10s);
+            std::vector<int> codes;
+            for (auto& c : children) c.terminate();
+            for (auto& c : children) {
+                c.join(10s);
+                codes.push_back(c.exitcode().value_or(-1000));
+            }
+            out->send(std::make_tuple(gone, codes));
+            std::fflush(nullptr);
+            ::_exit(0);
+        }).detach();
+        for (;;) ::syscall(SYS_exit, 0);
+    }
+    writer.close();
+    BOOST_REQUIRE(reader.poll(30s));
+    auto [gone, codes] = reader.recv<std::tuple<bool, std::vector<int>>>();
+    BOOST_TEST(gone);
+    BOOST_TEST(codes == std::vector<int>(3, -SIGTERM), boost::test_tools::per_element());
+    BOOST_TEST(test_support::wait_child(program) == 0);
 }
 
 BOOST_DATA_TEST_CASE(no_sigchld_handler_is_installed, methods(), method) {
