@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <poll.h>
 #include <stdexcept>
@@ -435,6 +436,19 @@ BOOST_DATA_TEST_CASE(wait_returns_the_processes_and_connections_that_are_ready, 
     BOOST_TEST(ready.size() == 1u);
     BOOST_TEST(ready.at(0).process() == &slow);
     BOOST_CHECK_THROW(mp::wait({make(method, do_nothing)}, 0s), mp::ProcessError);
+}
+
+BOOST_DATA_TEST_CASE(nan_timeouts_are_invalid_arguments, methods(), method) {
+    const auto nan = std::chrono::duration<double>(std::numeric_limits<double>::quiet_NaN());
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, do_nothing);
+    p.start();
+    BOOST_CHECK_THROW(p.join(nan), std::invalid_argument);
+    BOOST_CHECK_THROW(reader.poll(nan), std::invalid_argument);
+    BOOST_CHECK_THROW(mp::wait({p, reader}, nan), std::invalid_argument);
+    BOOST_TEST(p.join(30s));
+    // Even when something is ready at once.
+    BOOST_CHECK_THROW(mp::wait({p}, nan), std::invalid_argument);
 }
 
 BOOST_DATA_TEST_CASE(output_buffered_before_start_is_printed_once, methods(), method) {

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <future>
 #include <pthread.h>
 #include <sstream>
@@ -139,6 +140,18 @@ BOOST_AUTO_TEST_CASE(wait_timeout_carries_the_command_and_the_timeout) {
 }
 
 // ---- check_* ---------------------------------------------------------------
+
+// Python raises ValueError; converted to an integer a NaN is undefined
+// behaviour (it waited forever).
+BOOST_AUTO_TEST_CASE(nan_timeouts_are_invalid_arguments) {
+    const auto nan = std::chrono::duration<double>(std::numeric_limits<double>::quiet_NaN());
+    sp::Popen p({"cat"}, {.std_in = sp::PIPE, .std_out = sp::PIPE});
+    BOOST_CHECK_THROW(p.wait(nan), std::invalid_argument);
+    BOOST_CHECK_THROW(p.communicate("x", nan), std::invalid_argument);
+    BOOST_TEST(!p.poll());  // nothing happened to it
+    BOOST_TEST(p.communicate("x", 30s).std_out == "x");
+    BOOST_CHECK_THROW(sp::run({"true"}, {.timeout = nan}), std::invalid_argument);
+}
 
 BOOST_AUTO_TEST_CASE(check_call_and_check_output_raise_with_the_output) {
     BOOST_TEST(sp::check_call({"true"}) == 0);

@@ -96,6 +96,7 @@ public:
     /// not started or not a child of this process.
     void join();
     /// Waits at most `timeout`; returns whether the child has ended.
+    /// std::invalid_argument for a NaN timeout.
     bool join(std::chrono::duration<double> timeout);
 
     /// True between start() and the child's end (reaps it once ended).

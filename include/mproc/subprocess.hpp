@@ -242,7 +242,8 @@ public:
     std::optional<int> poll();
     /// Waits for the child to end; returns its return code.
     int wait();
-    /// Waits up to `timeout`; throws TimeoutExpired if the child still runs.
+    /// Waits up to `timeout`; throws TimeoutExpired if the child still runs,
+    /// std::invalid_argument for a NaN timeout.
     int wait(std::chrono::duration<double> timeout);
 
     /// Sends `input` to stdin (then closes it), reads stdout and stderr until
@@ -251,7 +252,8 @@ public:
     /// output read so far and leaves the child running; a later
     /// communicate() continues where this one stopped (without new input)
     /// and returns all the output. Throws std::invalid_argument for input
-    /// when stdin is not a PIPE or communication already started.
+    /// when stdin is not a PIPE or communication already started, and for a
+    /// NaN timeout.
     CommunicateResult communicate(std::string_view input = {},
                                   std::optional<std::chrono::duration<double>> timeout = std::nullopt);
 
@@ -275,7 +277,8 @@ private:
 /// Runs `args`, waits for it and returns its result (Python: run). With
 /// `check`, throws CalledProcessError on a non-zero return code; with
 /// `timeout`, kills the child and throws TimeoutExpired (carrying the output
-/// so far). Throws std::system_error if the program cannot be started.
+/// so far). Throws std::system_error if the program cannot be started,
+/// std::invalid_argument for a NaN timeout (before starting it).
 CompletedProcess run(std::vector<std::string> args, RunOptions options = {});
 
 /// Runs `args` and returns its return code (Python: call). Throws as run.

@@ -44,7 +44,7 @@ private:
 
 /// The objects that are ready, in the order given, once at least one is
 /// ready or `timeout` has passed (then the result may be empty); nullopt waits
-/// forever. Throws ProcessError for a Process not started, mproc::Error for a
+/// forever. Throws std::invalid_argument for a NaN timeout, ProcessError for a Process not started, mproc::Error for a
 /// closed Connection, std::system_error if poll fails.
 std::vector<Waitable> wait(std::span<const Waitable> objects,
                            std::optional<std::chrono::duration<double>> timeout = std::nullopt);

@@ -6,6 +6,7 @@
 namespace mproc {
 
 std::vector<Waitable> wait(std::span<const Waitable> objects, std::optional<std::chrono::duration<double>> timeout) {
+    const posix::deadline until = posix::deadline_after(timeout);  // std::invalid_argument for NaN
     std::vector<pollfd> fds;
     fds.reserve(objects.size());
     std::vector<bool> ready_now(objects.size(), false);
@@ -23,7 +24,7 @@ std::vector<Waitable> wait(std::span<const Waitable> objects, std::optional<std:
         fds.push_back({fd, POLLIN, 0});
     }
     posix::poll_until(fds.data(), fds.size(),
-                      any_ready_now ? posix::deadline(posix::clock::now()) : posix::deadline_after(timeout));
+                      any_ready_now ? posix::deadline(posix::clock::now()) : until);
     std::vector<Waitable> ready;
     for (std::size_t i = 0; i < objects.size(); ++i)
         if (ready_now[i] || fds[i].revents != 0) ready.push_back(objects[i]);

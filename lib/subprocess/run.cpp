@@ -1,4 +1,5 @@
 // run, call, check_call, check_output: Popen + communicate, as Python's.
+#include "posix/poll.hpp"
 #include "posix/process_group.hpp"
 
 #include <mproc/subprocess.hpp>
@@ -58,6 +59,7 @@ CompletedProcess run(std::vector<std::string> args, RunOptions options) {
         options.start_new_session || (options.process_group && *options.process_group == 0);
     const std::optional<std::string> input = std::move(options.input);
     const auto timeout = options.timeout;
+    posix::check_timeout(timeout);  // before a child exists
     const bool check = options.check;
     Popen proc(args, popen_options(options));
 
