@@ -334,9 +334,10 @@ BOOST_DATA_TEST_CASE(the_child_knows_who_it_is_and_who_its_parent_is, methods(),
 BOOST_DATA_TEST_CASE(names_count_children_and_nest, methods(), method) {
     auto a = make(method, do_nothing);
     auto b = make(method, do_nothing);
-    BOOST_TEST(a.name().rfind("Process-", 0) == 0);
-    const int first = std::stoi(a.name().substr(8));
-    BOOST_TEST(b.name() == "Process-" + std::to_string(first + 1));
+    const std::string prefix = a.name().substr(0, a.name().find('-') + 1);
+    BOOST_TEST(prefix.find("Process-") != std::string::npos, a.name());
+    const int first = std::stoi(a.name().substr(prefix.size()));
+    BOOST_TEST(b.name() == prefix + std::to_string(first + 1));
     auto [reader, writer] = mp::Pipe();
     auto parent = make(method, start_grandchild, std::move(writer), method);
     parent.start();
@@ -382,6 +383,56 @@ BOOST_DATA_TEST_CASE(misuse_raises_process_error, methods(), method) {
     BOOST_CHECK_THROW(p.join(), mp::ProcessError);
     mp::Process empty;
     BOOST_CHECK_THROW(empty.start(), mp::ProcessError);
+}
+
+// Python: ValueError("process object is closed") from everything but close().
+BOOST_DATA_TEST_CASE(a_closed_process_raises_process_error, methods(), method) {
+    auto p = make(method, do_nothing);
+    p.start();
+    p.join();
+    p.close();
+    p.close();  // twice is fine
+    BOOST_CHECK_THROW(p.exitcode(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.is_alive(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.join(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.join(1s), mp::ProcessError);
+    BOOST_CHECK_THROW(p.terminate(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.kill(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.sentinel(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.start(), mp::ProcessError);
+    try {
+        p.exitcode();
+    } catch (const mp::ProcessError& e) {
+        BOOST_TEST(std::string(e.what()).find("closed") != std::string::npos, e.what());
+    }
+    auto never_started = make(method, do_nothing);
+    never_started.close();
+    BOOST_CHECK_THROW(never_started.is_alive(), mp::ProcessError);
+}
+
+// As Python's: ForkProcess-N, SpawnProcess-N, ForkServerProcess-N from a
+// context (the default one too), Process-N from mproc::Process itself.
+BOOST_DATA_TEST_CASE(a_contexts_processes_are_named_after_its_start_method, methods(), method) {
+    auto prefix = [](mp::start_method m) -> std::string {
+        return m == mp::start_method::fork ? "ForkProcess-" : m == mp::start_method::spawn ? "SpawnProcess-" : "ForkServerProcess-";
+    };
+    auto p = make(method, do_nothing);
+    BOOST_TEST(p.name().rfind(prefix(method), 0) == 0, p.name());
+    mp::Process plain(do_nothing);
+    BOOST_TEST(plain.name().rfind("Process-", 0) == 0, plain.name());
+    const auto by_default = mp::get_context().Process(do_nothing);
+    BOOST_TEST(by_default.name().rfind(prefix(mp::get_context().method()), 0) == 0, by_default.name());
+}
+
+// Python waits for readability of what it is given: a write-only end is
+// ready only when its descriptor reports an event (a pipe's, once the
+// reading end is closed). It is not an error.
+BOOST_AUTO_TEST_CASE(wait_on_a_write_only_connection_waits_on_its_descriptor) {
+    auto [reader, writer] = mp::Pipe(false);
+    BOOST_TEST(mp::wait({writer}, 0s).empty());
+    reader.close();
+    auto ready = mp::wait({writer}, 10s);
+    BOOST_TEST(ready.size() == 1u);
 }
 
 BOOST_DATA_TEST_CASE(a_daemon_child_cannot_start_children, methods(), method) {

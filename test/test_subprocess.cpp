@@ -248,6 +248,26 @@ BOOST_AUTO_TEST_CASE(communicate_timeout_leaves_the_child_running_and_a_second_c
     BOOST_TEST(p.returncode().value() == 0);
 }
 
+// A second communicate() after one that finished: CPython raises ValueError
+// ("read of closed file") when one stream is piped, returns its saved output
+// again when several are. mproc raises std::invalid_argument in both cases
+// (it moves the output out instead of keeping a copy: no second copy of 64
+// MiB), and with nothing piped returns nothing again, as CPython.
+BOOST_AUTO_TEST_CASE(a_second_communicate_after_the_end_is_refused) {
+    sp::Popen p({"sh", "-c", "echo out; echo err >&2"}, {.std_out = sp::PIPE, .std_err = sp::PIPE});
+    auto [out, err] = p.communicate();
+    BOOST_TEST(out == "out\n");
+    BOOST_TEST(err == "err\n");
+    BOOST_CHECK_THROW(p.communicate(), std::invalid_argument);
+    sp::Popen cat({"cat"}, {.std_in = sp::PIPE, .std_out = sp::PIPE});
+    BOOST_TEST(cat.communicate("hi").std_out == "hi");
+    BOOST_CHECK_THROW(cat.communicate(), std::invalid_argument);
+    BOOST_CHECK_THROW(cat.communicate("more"), std::invalid_argument);
+    sp::Popen quiet({"true"});
+    BOOST_TEST(quiet.communicate().std_out.empty());
+    BOOST_TEST(quiet.communicate().std_out.empty());
+}
+
 BOOST_AUTO_TEST_CASE(communicate_resumes_sending_input_after_a_timeout) {
     // `sleep` delays the reader past the first deadline while 4 MiB of input wait.
     const std::string input(4 << 20, 'i');

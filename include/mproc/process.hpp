@@ -105,7 +105,9 @@ public:
     pid_t pid() const noexcept;
     /// Same as pid() (Python: ident).
     pid_t ident() const noexcept { return pid(); }
-    /// "Process-N" unless set; a child's children are "Process-N:M".
+    /// "Process-N" unless set ("ForkProcess-N", "SpawnProcess-N" or
+    /// "ForkServerProcess-N" when a context made it, as Python); a child's
+    /// children are "...-N:M".
     const std::string& name() const noexcept { return name_; }
     void name(std::string new_name);
     /// Daemon children are terminated at the parent's normal exit instead of
@@ -129,7 +131,9 @@ public:
     int sentinel() const;
 
     /// Releases the sentinel and the child's bookkeeping (Python: close).
-    /// ProcessError if the child is still running.
+    /// ProcessError if the child is still running. Afterwards every member
+    /// but close(), name(), daemon() and pid() throws ProcessError ("the
+    /// process object is closed"), as Python's raise ValueError.
     void close();
 
 private:
@@ -146,6 +150,7 @@ private:
     // Takes `target`, names the process, remembers its creator.
     void adopt(std::unique_ptr<detail::process_target> target, std::optional<start_method> method);
     lifecycle::child_record& started(const char* operation) const;
+    void check_not_closed(const char* operation) const;
     // Drops the child: its descriptors go now unless it still runs.
     void let_go() noexcept;
 
@@ -156,6 +161,7 @@ private:
     std::vector<int> identity_;
     bool daemon_ = false;
     pid_t creator_ = 0;
+    bool closed_ = false;
 };
 
 /// What is known of a process this one does not own: itself

@@ -252,8 +252,11 @@ public:
     /// output read so far and leaves the child running; a later
     /// communicate() continues where this one stopped (without new input)
     /// and returns all the output. Throws std::invalid_argument for input
-    /// when stdin is not a PIPE or communication already started, and for a
-    /// NaN timeout.
+    /// when stdin is not a PIPE or communication already started, for a
+    /// NaN timeout, and for a call after one that returned the output (a
+    /// stream is piped): the output was moved out then (CPython raises
+    /// ValueError with one stream piped; it keeps a copy to return again
+    /// with several).
     CommunicateResult communicate(std::string_view input = {},
                                   std::optional<std::chrono::duration<double>> timeout = std::nullopt);
 

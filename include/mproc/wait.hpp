@@ -21,7 +21,10 @@ namespace mproc {
 
 /// Something wait() watches: a started Process (ready once it has ended), a
 /// Connection (ready when a message or end-of-file is waiting to be read), or
-/// a raw descriptor such as a sentinel (ready when readable). Refers to the
+/// a raw descriptor such as a sentinel (ready when readable). As in Python,
+/// what is watched is readability: the write-only end of Pipe(false) is not
+/// an error, and is ready only when its descriptor reports an event (once
+/// the reading end is closed). Refers to the
 /// object; it must outlive the wait.
 class Waitable {
 public:

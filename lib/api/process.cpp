@@ -33,7 +33,13 @@ void Process::adopt(std::unique_ptr<detail::process_target> target, std::optiona
     target_ = std::move(target);
     method_ = method;
     identity_ = self::next_child_identity();
-    name_ = self::default_name(identity_);
+    // As Python's class names: a context's Process is a ForkProcess,
+    // SpawnProcess or ForkServerProcess; mproc::Process itself is a Process.
+    const char* prefix = !method                              ? "Process"
+                         : *method == start_method::fork       ? "ForkProcess"
+                         : *method == start_method::spawn      ? "SpawnProcess"
+                                                               : "ForkServerProcess";
+    name_ = self::default_name(prefix, identity_);
     creator_ = posix::current_pid();
 }
 
@@ -49,6 +55,7 @@ Process& Process::operator=(Process&& other) noexcept {
     identity_ = std::move(other.identity_);
     daemon_ = other.daemon_;
     creator_ = other.creator_;
+    closed_ = other.closed_;
     return *this;
 }
 
@@ -65,12 +72,18 @@ void Process::let_go() noexcept {
     child_.reset();
 }
 
+void Process::check_not_closed(const char* operation) const {
+    if (closed_) throw ProcessError(std::string("Process::") + operation + ": the process object is closed");
+}
+
 lifecycle::child_record& Process::started(const char* operation) const {
+    check_not_closed(operation);
     if (!child_) throw ProcessError(std::string("Process::") + operation + ": the process has not been started");
     return *child_;
 }
 
 void Process::start() {
+    check_not_closed("start");
     if (child_) throw ProcessError("Process::start: a process can only be started once");
     if (!target_) throw ProcessError("Process::start: the process has no target (default-constructed or moved from)");
     if (creator_ != posix::current_pid())
@@ -97,6 +110,7 @@ bool Process::join(std::chrono::duration<double> timeout) {
 }
 
 bool Process::is_alive() const {
+    check_not_closed("is_alive");
     if (!child_ || child_->owner() != posix::current_pid()) return false;
     return !seen(*child_, child_->poll()).has_value();
 }
@@ -118,6 +132,7 @@ void Process::terminate() { started("terminate").send_signal(SIGTERM); }
 void Process::kill() { started("kill").send_signal(SIGKILL); }
 
 std::optional<int> Process::exitcode() const {
+    check_not_closed("exitcode");
     if (!child_ || child_->owner() != posix::current_pid()) return std::nullopt;
     return seen(*child_, child_->poll());
 }
@@ -130,6 +145,7 @@ void Process::close() {
     if (child_) lifecycle::untrack(*child_);
     child_.reset();
     target_.reset();
+    closed_ = true;
 }
 
 int cpu_count() noexcept { return posix::usable_cpu_count(); }

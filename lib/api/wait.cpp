@@ -18,8 +18,10 @@ std::vector<Waitable> wait(std::span<const Waitable> objects, std::optional<std:
             fd = w.process()->sentinel();  // ProcessError if not started
         } else if (w.connection()) {
             fd = w.connection()->fileno();  // mproc::Error if closed
-            // A message already buffered inside the Connection is ready.
-            if (w.connection()->poll()) ready_now[i] = any_ready_now = true;
+            // A message already buffered inside the Connection is ready. A
+            // write-only end is waited on as Python does: its descriptor, for
+            // readability.
+            if (w.connection()->readable() && w.connection()->poll()) ready_now[i] = any_ready_now = true;
         }
         fds.push_back({fd, POLLIN, 0});
     }
