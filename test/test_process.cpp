@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <poll.h>
@@ -527,6 +528,24 @@ BOOST_DATA_TEST_CASE(the_child_does_not_run_the_parents_atexit_handlers, methods
     char c;
     BOOST_TEST(::read(fds[0], &c, 1) == 0);
     ::close(fds[0]);
+}
+
+// A program run by a person with mproc's flag as its first argument is not a
+// spawned child (that has the task descriptor the flag names): it fails with
+// a message saying so, instead of exiting 1 silently or reading a task from
+// whatever descriptor the arguments name.
+BOOST_AUTO_TEST_CASE(the_spawn_flags_without_a_task_descriptor_fail_clearly) {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::vector<std::vector<std::string>> cases = {
+        {self, "--mproc-spawn"},
+        {self, "--mproc-spawn", std::to_string(::getpid()), "0"},
+        {self, "--mproc-spawn", std::to_string(::getpid()), "0", "1:2"},
+        {self, "--mproc-forkserver", std::to_string(::getpid()), "1", "x"}};
+    for (const auto& args : cases) {
+        auto result = mp::subprocess::run(args, {.capture_output = true, .timeout = 60s});
+        BOOST_TEST(result.returncode == 1, args[1] << " " << args.size());
+        BOOST_TEST(result.std_err.find("not started by mproc") != std::string::npos, result.std_err);
+    }
 }
 
 // A spawned child whose main() ends, or starts a process, before MPROC_MAIN

@@ -27,6 +27,12 @@ void move_above_stdio(unique_fd& fd) {
     if (fd.get() >= 0 && fd.get() <= 2) fd = dup_at_least(fd.get(), 3);
 }
 
+std::string fd_identity(int fd) {
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0) return "";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+}
+
 std::string file_identity(const char* path) {
     struct stat st;
     if (::stat(path, &st) != 0) return "file:?";

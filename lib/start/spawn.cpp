@@ -33,7 +33,10 @@ pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds)
     std::sort(keep.begin(), keep.end());
     pid_t parent = posix::current_pid();
     const std::string parent_text = std::to_string(parent);
-    const char* argv[] = {program_name(), flag, parent_text.c_str(), first.c_str(), nullptr};
+    // The descriptor's identity tells a real child from a program run with
+    // the flag by hand (main_hook.cpp).
+    const std::string identity = posix::fd_identity(fds.empty() ? -1 : fds.front());
+    const char* argv[] = {program_name(), flag, parent_text.c_str(), first.c_str(), identity.c_str(), nullptr};
     const char* programs[] = {"/proc/self/exe", nullptr};
     posix::spawn_plan plan;
     plan.programs = programs;
