@@ -21,7 +21,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <poll.h>
 #include <string>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -79,7 +81,8 @@ int run_helper(mp::start_method method, int closed) {
         if (p.exitcode() != 0) fail("exit code " + std::to_string(p.exitcode().value_or(-1000)));
         for (int fd = 0; fd < 3; ++fd) {
             const std::size_t i = static_cast<std::size_t>(fd);
-            std::string expected = fd == closed ? "/dev/null" : mine[i];
+            // stdin is /dev/null for every Process child (Python's _bootstrap).
+            std::string expected = fd == closed || fd == 0 ? "/dev/null" : mine[i];
             if (theirs[i] != expected)
                 fail("child's fd " + std::to_string(fd) + " is " + theirs[i] + ", expected " + expected);
         }
@@ -116,6 +119,43 @@ sp::CompletedProcess run_with_closed(mp::start_method method, int closed) {
 }
 
 }  // namespace
+
+namespace {
+
+// In the child: what its stdin is, and what reading it gives.
+void report_stdin(mp::Connection out) {
+    char buf[64];
+    const ssize_t n = ::read(0, buf, sizeof buf);
+    out.send(std::make_tuple(what_is(0), std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0)));
+}
+
+}  // namespace
+
+// As Python's _bootstrap: a Process child's stdin is /dev/null, so it reads
+// nothing away from the parent's input.
+BOOST_DATA_TEST_CASE(a_childs_stdin_is_dev_null, methods(), method) {
+    int input[2];
+    BOOST_REQUIRE(::pipe(input) == 0);
+    BOOST_REQUIRE(::write(input[1], "parent input", 12) == 12);
+    const int saved = ::dup(0);
+    ::dup2(input[0], 0);
+    auto [reader, writer] = mp::Pipe();
+    auto p = mp::get_context(method).Process(report_stdin, std::move(writer));
+    p.start();
+    ::dup2(saved, 0);
+    ::close(saved);
+    BOOST_REQUIRE(reader.poll(10s));
+    auto [what, read] = reader.recv<std::tuple<std::string, std::string>>();
+    BOOST_TEST(p.join(10s));
+    BOOST_TEST(what == "/dev/null");
+    BOOST_TEST(read == "");
+    char buf[64];
+    pollfd left{input[0], POLLIN, 0};
+    BOOST_TEST(::poll(&left, 1, 0) == 1);  // still there for the parent
+    if (left.revents & POLLIN) BOOST_TEST(::read(input[0], buf, sizeof buf) == 12);
+    ::close(input[0]);
+    ::close(input[1]);
+}
 
 BOOST_DATA_TEST_CASE(a_closed_standard_descriptor_is_dev_null_for_the_child, methods(), method) {
     for (int closed = 0; closed < 3; ++closed) {

@@ -9,6 +9,9 @@
 ///     p.join();                       // or: bool done = p.join(2s);
 ///     std::optional<int> code = p.exitcode();
 ///
+/// The child's stdin is /dev/null (as Python's); its stdout and stderr are
+/// the parent's (/dev/null where the parent has them closed).
+///
 /// The child runs target(args...) and exits with 0; with 1 if the target
 /// threw (its type and what() are printed to the child's stderr, as Python
 /// prints the traceback); with n if it called std::exit(n) or _exit(n); and

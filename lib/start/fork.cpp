@@ -29,7 +29,10 @@ std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, se
         if (pid != 0) return;
         // The child (on the creator thread, perhaps: give it the caller's mask).
         posix::set_thread_signal_mask(mask);
-        if (!posix::die_with_parent(parent) || !posix::fill_closed_standard_fds()) posix::exit_now(1);
+        // stdin becomes /dev/null (Python's _bootstrap): the child reads
+        // nothing away from the parent's input.
+        if (!posix::die_with_parent(parent) || !posix::fill_closed_standard_fds() || !posix::set_to_dev_null(0))
+            posix::exit_now(1);
         sentinel_read.reset();
         static_cast<void>(sentinel_write.release());  // held until the child exits
         self::become(context);

@@ -78,9 +78,10 @@ public:
         std::vector<int> fds{status_theirs.get(), task_read.get()};
         // A closed one is not passed: the child gets /dev/null there. (mproc's
         // own descriptors are never 0, 1 or 2: what is open there is the
-        // program's.)
+        // program's.) Nor is stdin: it is /dev/null for every child (Python's
+        // _bootstrap), which reads nothing away from the parent's input.
         std::uint32_t std_fds = 0;
-        for (int fd = 0; fd < 3; ++fd) {
+        for (int fd = 1; fd < 3; ++fd) {
             if (!posix::is_open(fd)) continue;
             fds.push_back(fd);
             std_fds |= 1u << fd;

@@ -46,12 +46,11 @@ pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds)
     // A standard descriptor this program has closed is /dev/null for the
     // child (as under subprocess): else the first file the child opens would
     // become its stdout.
-    posix::unique_fd dev_null;
-    for (int fd = 0; fd < 3; ++fd) {
-        if (posix::is_open(fd)) continue;
-        if (!dev_null) dev_null = posix::open_file("/dev/null", O_RDWR);
-        plan.stdio[fd] = dev_null.get();
-    }
+    // stdin is /dev/null for every child (Python's _bootstrap): it reads
+    // nothing away from the parent's input.
+    posix::unique_fd dev_null = posix::open_file("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; ++fd)
+        if (fd == 0 || !posix::is_open(fd)) plan.stdio[fd] = dev_null.get();
     plan.child_hook = posix::die_with_parent_hook;  // PR_SET_PDEATHSIG before the exec
     plan.hook_context = &parent;
     pid_t pid = -1;
