@@ -4,6 +4,7 @@
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
+#include "support/child.hpp"
 #include "support/process_test.hpp"
 #include "support/spawn_main.hpp"
 
@@ -346,6 +347,24 @@ BOOST_DATA_TEST_CASE(names_count_children_and_nest, methods(), method) {
     parent.join();
     BOOST_TEST(grandchild == parent.name() + ":1");
     BOOST_TEST(code == 0);
+}
+
+void report_start_method(mp::Connection out) { out.send(std::string(mp::get_start_method())); }
+
+// Python hands the start method to a spawned child: after
+// set_start_method("spawn") the child's own Processes are spawned too.
+BOOST_DATA_TEST_CASE(the_start_method_is_inherited_by_the_child, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    // In a forked copy of this program, whose default can be set afresh.
+    const pid_t program = test_support::fork_child([&, method] {
+        mp::set_start_method(method, true);
+        mp::Process p(report_start_method, std::move(writer));
+        p.start();
+        p.join();
+    });
+    BOOST_REQUIRE(reader.poll(30s));
+    BOOST_TEST(reader.recv<std::string>() == std::string(mp::to_string(method)));
+    BOOST_TEST(test_support::wait_child(program) == 0);
 }
 
 BOOST_DATA_TEST_CASE(spawn_and_forkserver_children_do_not_share_the_parents_memory, methods(), method) {
