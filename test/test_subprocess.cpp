@@ -11,6 +11,7 @@
 #include "support/procfs.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -151,6 +152,29 @@ BOOST_AUTO_TEST_CASE(nan_timeouts_are_invalid_arguments) {
     BOOST_TEST(!p.poll());  // nothing happened to it
     BOOST_TEST(p.communicate("x", 30s).std_out == "x");
     BOOST_CHECK_THROW(sp::run({"true"}, {.timeout = nan}), std::invalid_argument);
+}
+
+// Named as Python names Signals.SIGTERM, from constant tables (not
+// strsignal's buffer): the messages made on many threads at once are right.
+BOOST_AUTO_TEST_CASE(called_process_error_names_the_signal_thread_safely) {
+    BOOST_TEST(std::string(sp::CalledProcessError(-SIGTERM, {"x"}).what()) ==
+               "Command 'x' died with signal 15 (SIGTERM: Terminated).");
+    const int rt = SIGRTMIN + 3;
+    BOOST_TEST(std::string(sp::CalledProcessError(-rt, {"x"}).what()).find("SIGRTMIN+3") != std::string::npos);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                const int sig = i % 2 ? SIGKILL : SIGRTMIN + 1 + i % 5;
+                const std::string text = sp::CalledProcessError(-sig, {"x"}).what();
+                const std::string expected =
+                    sig == SIGKILL ? "(SIGKILL: Killed)" : "(SIGRTMIN+" + std::to_string(sig - SIGRTMIN) + ":";
+                if (text.find(expected) == std::string::npos) ++wrong;
+            }
+        });
+    for (auto& t : threads) t.join();
+    BOOST_TEST(wrong.load() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(check_call_and_check_output_raise_with_the_output) {
