@@ -349,6 +349,35 @@ BOOST_DATA_TEST_CASE(names_count_children_and_nest, methods(), method) {
     BOOST_TEST(code == 0);
 }
 
+// What the child's dispositions of SIGHUP (ignored in the parent) and
+// SIGUSR1 (caught in the parent) are.
+void report_dispositions(mp::Connection out) {
+    struct sigaction hup {}, usr1{};
+    ::sigaction(SIGHUP, nullptr, &hup);
+    ::sigaction(SIGUSR1, nullptr, &usr1);
+    out.send(std::make_tuple(hup.sa_handler == SIG_IGN, usr1.sa_handler == SIG_DFL));
+}
+
+// As Python: a signal the parent ignores stays ignored in the child (under
+// nohup a hangup does not kill it); one it catches is the default there
+// (spawn and forkserver: a fork child keeps the handler, which it has).
+BOOST_DATA_TEST_CASE(ignored_signals_stay_ignored_and_caught_ones_are_reset, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    // A forked copy of this program, so that the fork server starts after.
+    const pid_t program = test_support::fork_child([&, method] {
+        std::signal(SIGHUP, SIG_IGN);
+        std::signal(SIGUSR1, [](int) {});
+        auto p = make(method, report_dispositions, std::move(writer));
+        p.start();
+        p.join();
+    });
+    BOOST_REQUIRE(reader.poll(30s));
+    auto [hup_ignored, usr1_default] = reader.recv<std::tuple<bool, bool>>();
+    BOOST_TEST(test_support::wait_child(program) == 0);
+    BOOST_TEST(hup_ignored);
+    BOOST_TEST(usr1_default == (method != mp::start_method::fork));
+}
+
 void report_start_method(mp::Connection out) { out.send(std::string(mp::get_start_method())); }
 
 // Python hands the start method to a spawned child: after

@@ -129,6 +129,11 @@ struct PopenOptions {
     /// The program to run instead of args[0] (which stays argv[0]); with
     /// shell, the shell to use.
     std::optional<std::filesystem::path> executable;
+    /// Reset SIGPIPE and SIGXFSZ to their default action in the child even
+    /// if this process ignores them (Python: restore_signals, true by
+    /// default). Any other signal ignored here stays ignored in the child;
+    /// caught ones are reset to default (exec does it).
+    bool restore_signals = true;
     /// setsid() in the child: a new session and process group.
     bool start_new_session = false;
     /// setpgid(0, process_group) in the child (0: a new group led by it).
@@ -150,6 +155,7 @@ struct RunOptions {
     std::optional<std::map<std::string, std::string>> env;
     bool shell = false;
     std::optional<std::filesystem::path> executable;
+    bool restore_signals = true;
     bool start_new_session = false;
     std::optional<pid_t> process_group;
     std::vector<int> pass_fds;

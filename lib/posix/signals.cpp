@@ -29,6 +29,11 @@ void ignore_signal(int sig) noexcept {
     ::sigaction(sig, &action, nullptr);
 }
 
+bool is_ignored(int sig) noexcept {
+    struct sigaction action{};
+    return ::sigaction(sig, nullptr, &action) == 0 && action.sa_handler == SIG_IGN;
+}
+
 void default_signal(int sig) noexcept {
     struct sigaction action{};
     action.sa_handler = SIG_DFL;

@@ -40,8 +40,8 @@ void send_reply(int status, reply r, int pidfd = -1) noexcept {
 
 class server {
 public:
-    explicit server(posix::unique_fd requests)
-        : requests_(std::move(requests)), mask_(posix::thread_signal_mask()), sigchld_(posix::open_sigchld_fd()) {}
+    server(posix::unique_fd requests, bool sigint_ignored)
+        : requests_(std::move(requests)), sigint_ignored_(sigint_ignored), mask_(posix::thread_signal_mask()), sigchld_(posix::open_sigchld_fd()) {}
 
     [[noreturn]] void run() {
         for (;;) {
@@ -105,7 +105,9 @@ private:
     }
 
     [[noreturn]] void become_child(pid_t server_pid, const int (&std_fds)[3], const std::vector<int>& fds) noexcept {
-        posix::default_signal(SIGINT);
+        // SIGINT as the server found it (ignored stays ignored, as Python's
+        // forkserver restores the handlers it replaced).
+        if (!sigint_ignored_) posix::default_signal(SIGINT);
         posix::set_thread_signal_mask(mask_);
         if (!posix::die_with_parent(server_pid)) posix::exit_now(1);
         // The client's standard descriptors become ours, the task pipe
@@ -115,6 +117,7 @@ private:
     }
 
     posix::unique_fd requests_;
+    bool sigint_ignored_;
     sigset_t mask_;
     posix::unique_fd sigchld_;
     std::map<pid_t, posix::unique_fd> status_;  // running children's status sockets
@@ -124,10 +127,13 @@ private:
 
 void serve(int requests) noexcept {
     // A Ctrl-C meant for the program reaches its whole process group: the
-    // server ignores it (its children do not), as Python's does.
+    // server ignores it (its children do not, unless the program did), as
+    // Python's does. Other dispositions the server inherited (spawned: the
+    // ignored ones of the program) are its children's.
+    const bool sigint_ignored = posix::is_ignored(SIGINT);
     posix::ignore_signal(SIGINT);
     try {
-        server(posix::unique_fd(requests)).run();
+        server(posix::unique_fd(requests), sigint_ignored).run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mproc: fork server failed: %s\n", e.what());
     }

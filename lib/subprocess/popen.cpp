@@ -47,6 +47,7 @@ Popen::Popen(std::vector<std::string> args, PopenOptions options) : impl_(std::m
     request.stdio = stdio.child_source;
     request.pass_fds = std::move(options.pass_fds);
     request.close_fds = options.close_fds;
+    request.restore_signals = options.restore_signals;
     request.new_session = options.start_new_session;
     request.process_group = options.process_group;
     request.cwd = &options.cwd;

@@ -20,6 +20,7 @@ PopenOptions popen_options(RunOptions& o) {
     p.env = std::move(o.env);
     p.shell = o.shell;
     p.executable = std::move(o.executable);
+    p.restore_signals = o.restore_signals;
     p.start_new_session = o.start_new_session;
     p.process_group = o.process_group;
     p.pass_fds = std::move(o.pass_fds);
