@@ -9,25 +9,16 @@
 
 namespace mproc::posix {
 
-bool set_to_dev_null(int target) noexcept {
-    const int fd = ::open("/dev/null", O_RDWR);
-    if (fd < 0) return false;
-    if (fd == target) return true;
-    const bool ok = ::dup2(fd, target) == target;
-    ::close(fd);
-    return ok;
-}
-
 bool set_standard_fds(const int (&std_fds)[3]) noexcept {
-    for (int i = 0; i < 3; ++i) {
-        if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : !set_to_dev_null(i)) return false;
-    }
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(std_fds[i], i) < 0) return false;
     return true;
 }
 
-bool fill_closed_standard_fds() noexcept {
-    for (int i = 0; i < 3; ++i)
-        if (::fcntl(i, F_GETFD) < 0 && !set_to_dev_null(i)) return false;
+bool stdin_and_closed_stdio_to(int dev_null) noexcept {
+    if (::dup2(dev_null, 0) < 0) return false;
+    for (int i = 1; i < 3; ++i)
+        if (::fcntl(i, F_GETFD) < 0 && ::dup2(dev_null, i) < 0) return false;
     return true;
 }
 

@@ -4,6 +4,7 @@
 #include "posix/fd.hpp"
 #include "posix/fd_layout.hpp"
 #include "posix/fork.hpp"
+#include "posix/open.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/process_id.hpp"
 #include "posix/signals.hpp"
@@ -19,6 +20,7 @@ std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, se
     // target it allocates nothing and takes no lock another thread could hold.
     posix::unique_fd sentinel_read, sentinel_write;
     if (!lifecycle::have_pidfds()) std::tie(sentinel_read, sentinel_write) = posix::make_pipe();
+    posix::unique_fd dev_null = posix::open_file("/dev/null", O_RDWR);
     const sigset_t mask = posix::thread_signal_mask();
     const pid_t parent = posix::current_pid();
     posix::bind_child_calls();
@@ -30,9 +32,9 @@ std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, se
         // The child (on the creator thread, perhaps: give it the caller's mask).
         posix::set_thread_signal_mask(mask);
         // stdin becomes /dev/null (Python's _bootstrap): the child reads
-        // nothing away from the parent's input.
-        if (!posix::die_with_parent(parent) || !posix::fill_closed_standard_fds() || !posix::set_to_dev_null(0))
-            posix::exit_now(1);
+        // nothing away from the parent's input; so does a closed stdout or stderr.
+        if (!posix::die_with_parent(parent) || !posix::stdin_and_closed_stdio_to(dev_null.get())) posix::exit_now(1);
+        dev_null.reset();
         sentinel_read.reset();
         static_cast<void>(sentinel_write.release());  // held until the child exits
         self::become(context);
