@@ -46,6 +46,11 @@ void sleep_then_report(mp::Connection out, int ms) {
     out.send(std::string("done"));
 }
 
+void wait_then_report(mp::Connection go, mp::Connection out) {
+    go.recv<int>();
+    out.send(std::string("done"));
+}
+
 // Reports SIGTERM on `out`, then exits: tells a terminate() from a SIGKILL.
 // The signal is taken synchronously with sigwait (ThreadSanitizer does not
 // run handlers in a forked child of a threaded parent).
@@ -68,17 +73,22 @@ mp::Process make(mp::start_method method, auto&&... args) {
 }  // namespace
 
 BOOST_DATA_TEST_CASE(destroying_a_running_process_neither_blocks_nor_kills_and_leaves_no_zombie, methods(), method) {
+    // The child runs until told to go on: every step waits for an event, a
+    // deadline only turns a hang into a failure.
     auto [reader, writer] = mp::Pipe();
-    pid_t pid;
-    std::chrono::steady_clock::time_point destroying;
-    {
-        auto p = make(method, sleep_then_report, std::move(writer), 300);
+    auto [go_reader, go_writer] = mp::Pipe();
+    pid_t pid = 0;
+    auto destroyed = std::async(std::launch::async, [&] {
+        auto p = make(method, wait_then_report, std::move(go_reader), std::move(writer));
         p.start();
         pid = p.pid();
-        destroying = std::chrono::steady_clock::now();
-    }  // destroyed while the child runs
-    BOOST_TEST((std::chrono::steady_clock::now() - destroying < 100ms));
+    });  // destroyed while the child runs
+    const bool blocked = destroyed.wait_for(10s) != std::future_status::ready;
+    if (blocked) go_writer.send(1);  // unblock it, then fail
+    destroyed.get();
+    BOOST_TEST(!blocked, "~Process waited for the child");
     BOOST_TEST(running(pid));
+    if (!blocked) go_writer.send(1);
     BOOST_TEST(reader.recv<std::string>() == "done");  // it ran to its end
     // Ended: a zombie at most, until mproc reaps it (active_children does).
     BOOST_TEST(test_support::eventually([&] { return !running(pid); }, 10s));
@@ -131,11 +141,17 @@ BOOST_DATA_TEST_CASE(children_die_with_their_parent_even_by_sigkill, methods(), 
 
 BOOST_DATA_TEST_CASE(children_started_from_a_short_lived_thread_outlive_it, methods(), method) {
     std::vector<mp::Process> ps;
+    pid_t thread_id = 0;
     std::thread([&] {
+        thread_id = ::gettid();
         for (int i = 0; i < 3; ++i) ps.push_back(make(method, sleep_ms, 30000));
         for (auto& p : ps) p.start();
     }).join();
-    ::usleep(200000);
+    // Until the thread is gone from /proc its exit (which sends any
+    // parent-death signal) may not be over; then a child killed by one would
+    // end by SIGKILL, not by the SIGTERM below.
+    const std::string task = "/proc/self/task/" + std::to_string(thread_id);
+    BOOST_TEST(test_support::eventually([&] { return !std::filesystem::exists(task); }, 10s));
     for (auto& p : ps) BOOST_TEST(p.is_alive());
     for (auto& p : ps) p.terminate();
     for (auto& p : ps) p.join();

@@ -772,16 +772,27 @@ BOOST_AUTO_TEST_CASE(the_child_keeps_ignored_signals_resets_caught_ones_and_rest
 // ---- lifetime -----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_destroyed_running_popen_neither_blocks_nor_kills_and_is_reaped_later) {
+    // The child runs until it reads a line from `go`: every step waits for
+    // an event, a deadline only turns a hang into a failure.
+    int go[2];
+    BOOST_REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
     pid_t pid = 0;
-    auto start = std::chrono::steady_clock::now();
-    {
-        sp::Popen p({"sleep", "0.3"}, {.std_out = sp::PIPE});
+    auto destroyed = std::async(std::launch::async, [&] {
+        sp::Popen p({"sh", "-c", "read line"}, {.std_in = go[0], .std_out = sp::PIPE});
         pid = p.pid();
-    }
-    BOOST_TEST(seconds_since(start) < 0.25);
+    });
+    const bool blocked = destroyed.wait_for(10s) != std::future_status::ready;
+    if (blocked) BOOST_REQUIRE(::write(go[1], "\n", 1) == 1);  // unblock it, then fail
+    destroyed.get();
+    BOOST_TEST(!blocked, "~Popen waited for the child");
     BOOST_TEST(test_support::process_state(pid) != 'Z');
     BOOST_TEST(test_support::process_state(pid) != 0);  // still running
-    std::this_thread::sleep_for(0.6s);
+    if (!blocked) BOOST_REQUIRE(::write(go[1], "\n", 1) == 1);
+    ::close(go[0]);
+    ::close(go[1]);
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (test_support::process_state(pid) != 'Z' && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(1ms);
     BOOST_TEST(test_support::process_state(pid) == 'Z');  // ended, not yet reaped
     sp::call({"true"});  // starting a child reaps abandoned ones
     BOOST_TEST(test_support::process_state(pid) == 0);
