@@ -16,12 +16,15 @@
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <system_error>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sys/syscall.h>
+#include <tuple>
 #include <future>
 #include <string>
 #include <thread>
@@ -40,6 +43,11 @@ void sleep_ms(int ms) { ::usleep(static_cast<useconds_t>(ms) * 1000); }
 
 void sleep_then_report(mp::Connection out, int ms) {
     ::usleep(static_cast<useconds_t>(ms) * 1000);
+    out.send(std::string("done"));
+}
+
+void wait_then_report(mp::Connection go, mp::Connection out) {
+    go.recv<int>();
     out.send(std::string("done"));
 }
 
@@ -65,17 +73,22 @@ mp::Process make(mp::start_method method, auto&&... args) {
 }  // namespace
 
 BOOST_DATA_TEST_CASE(destroying_a_running_process_neither_blocks_nor_kills_and_leaves_no_zombie, methods(), method) {
+    // The child runs until told to go on: every step waits for an event, a
+    // deadline only turns a hang into a failure.
     auto [reader, writer] = mp::Pipe();
-    pid_t pid;
-    std::chrono::steady_clock::time_point destroying;
-    {
-        auto p = make(method, sleep_then_report, std::move(writer), 300);
+    auto [go_reader, go_writer] = mp::Pipe();
+    pid_t pid = 0;
+    auto destroyed = std::async(std::launch::async, [&] {
+        auto p = make(method, wait_then_report, std::move(go_reader), std::move(writer));
         p.start();
         pid = p.pid();
-        destroying = std::chrono::steady_clock::now();
-    }  // destroyed while the child runs
-    BOOST_TEST((std::chrono::steady_clock::now() - destroying < 100ms));
+    });  // destroyed while the child runs
+    const bool blocked = destroyed.wait_for(10s) != std::future_status::ready;
+    if (blocked) go_writer.send(1);  // unblock it, then fail
+    destroyed.get();
+    BOOST_TEST(!blocked, "~Process waited for the child");
     BOOST_TEST(running(pid));
+    if (!blocked) go_writer.send(1);
     BOOST_TEST(reader.recv<std::string>() == "done");  // it ran to its end
     // Ended: a zombie at most, until mproc reaps it (active_children does).
     BOOST_TEST(test_support::eventually([&] { return !running(pid); }, 10s));
@@ -128,15 +141,72 @@ BOOST_DATA_TEST_CASE(children_die_with_their_parent_even_by_sigkill, methods(), 
 
 BOOST_DATA_TEST_CASE(children_started_from_a_short_lived_thread_outlive_it, methods(), method) {
     std::vector<mp::Process> ps;
+    pid_t thread_id = 0;
     std::thread([&] {
+        thread_id = ::gettid();
         for (int i = 0; i < 3; ++i) ps.push_back(make(method, sleep_ms, 30000));
         for (auto& p : ps) p.start();
     }).join();
-    ::usleep(200000);
+    // Until the thread is gone from /proc its exit (which sends any
+    // parent-death signal) may not be over; then a child killed by one would
+    // end by SIGKILL, not by the SIGTERM below.
+    const std::string task = "/proc/self/task/" + std::to_string(thread_id);
+    BOOST_TEST(test_support::eventually([&] { return !std::filesystem::exists(task); }, 10s));
     for (auto& p : ps) BOOST_TEST(p.is_alive());
     for (auto& p : ps) p.terminate();
     for (auto& p : ps) p.join();
     for (auto& p : ps) BOOST_TEST(p.exitcode() == -SIGTERM);
+}
+
+// The main thread of a program may end with pthread_exit() while other
+// threads go on: its children must live on (PR_SET_PDEATHSIG fires when the
+// thread that created a child ends, so mproc creates none on the main thread).
+BOOST_DATA_TEST_CASE(children_outlive_a_main_thread_that_calls_pthread_exit, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    // The main thread ends as pthread_exit() ends it, by the exit system call
+    // for that thread alone (pthread_exit's unwinding would meet Boost.Test's
+    // catch (...) on this stack, which glibc aborts).
+    const pid_t program = mp::os::fork();
+    if (program == 0) {
+        // This forked child is a program whose main thread is this one.
+        static std::vector<mp::Process> children;
+        for (int i = 0; i < 3; ++i) children.push_back(make(method, sleep_ms, 60000));
+        for (auto& c : children) c.start();
+        static mp::Connection* out = &writer;
+        static const pid_t main_thread = ::gettid();
+        std::thread([] {
+            // Once the main thread is gone (a zombie thread: its exit, and any
+            // parent-death signal it caused, are done), the children must
+            // still run: terminate() then ends them with SIGTERM, where a
+            // pending SIGKILL would have won.
+            const std::string stat = "/proc/self/task/" + std::to_string(main_thread) + "/stat";
+            bool gone = test_support::eventually(
+                [&] {
+                    std::ifstream in(stat);
+                    std::string line;
+                    std::getline(in, line);
+                    auto close = line.rfind(')');
+                    return line.empty() || (close != std::string::npos && line.substr(close + 2, 1) == "Z");
+                },
+                10s);
+            std::vector<int> codes;
+            for (auto& c : children) c.terminate();
+            for (auto& c : children) {
+                c.join(10s);
+                codes.push_back(c.exitcode().value_or(-1000));
+            }
+            out->send(std::make_tuple(gone, codes));
+            std::fflush(nullptr);
+            ::_exit(0);
+        }).detach();
+        for (;;) ::syscall(SYS_exit, 0);
+    }
+    writer.close();
+    BOOST_REQUIRE(reader.poll(30s));
+    auto [gone, codes] = reader.recv<std::tuple<bool, std::vector<int>>>();
+    BOOST_TEST(gone);
+    BOOST_TEST(codes == std::vector<int>(3, -SIGTERM), boost::test_tools::per_element());
+    BOOST_TEST(test_support::wait_child(program) == 0);
 }
 
 BOOST_DATA_TEST_CASE(no_sigchld_handler_is_installed, methods(), method) {
@@ -166,6 +236,47 @@ BOOST_DATA_TEST_CASE(start_and_join_leak_no_descriptors, methods(), method) {
     const int cycles = test_support::scaled(1000, 150);
     for (int i = 0; i < cycles; ++i) cycle();
     BOOST_TEST(test_support::open_fds() == before, "descriptors changed over " << cycles << " cycles");
+}
+
+BOOST_DATA_TEST_CASE(finished_processes_release_their_descriptors_at_close_and_destruction, methods(), method) {
+    auto warm_up = make(method, do_nothing);  // the fork server's socket is long-lived
+    warm_up.start();
+    warm_up.join();
+    warm_up.close();
+    const auto before = test_support::open_fds();
+    const int count = test_support::scaled(100, 20);
+    {
+        std::vector<mp::Process> ps;
+        for (int i = 0; i < count; ++i) ps.push_back(make(method, do_nothing));
+        for (auto& p : ps) p.start();
+        // The end seen three ways: join, is_alive, exitcode.
+        for (int i = 0; i < count; ++i) {
+            auto& p = ps[static_cast<std::size_t>(i)];
+            if (i % 3 == 0) {
+                BOOST_TEST(p.join(10s));
+            } else {
+                pollfd fd{p.sentinel(), POLLIN, 0};
+                BOOST_TEST(::poll(&fd, 1, 10000) == 1);
+                if (i % 3 == 1)
+                    BOOST_TEST(test_support::eventually([&] { return !p.is_alive(); }, 10s));
+                else
+                    BOOST_TEST(test_support::eventually([&] { return p.exitcode().has_value(); }, 10s));
+            }
+        }
+        // Seen ended: one descriptor each (the sentinel) is all that is left.
+        BOOST_TEST(test_support::open_fds().size() == before.size() + static_cast<std::size_t>(count));
+        for (int i = 0; i < count; i += 2) ps[static_cast<std::size_t>(i)].close();
+        BOOST_TEST(test_support::open_fds().size() == before.size() + static_cast<std::size_t>(count / 2));
+    }  // the others are destroyed without close()
+    BOOST_TEST(test_support::open_fds() == before);
+    // Ended unobserved, then destroyed: released at destruction too.
+    {
+        auto p = make(method, do_nothing);
+        p.start();
+        pollfd fd{p.sentinel(), POLLIN, 0};
+        BOOST_TEST(::poll(&fd, 1, 10000) == 1);
+    }
+    BOOST_TEST(test_support::open_fds() == before);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
+#include "support/child.hpp"
 #include "support/process_test.hpp"
 #include "support/spawn_main.hpp"
 
@@ -12,6 +13,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <limits>
 #include <map>
 #include <poll.h>
 #include <stdexcept>
@@ -333,9 +336,10 @@ BOOST_DATA_TEST_CASE(the_child_knows_who_it_is_and_who_its_parent_is, methods(),
 BOOST_DATA_TEST_CASE(names_count_children_and_nest, methods(), method) {
     auto a = make(method, do_nothing);
     auto b = make(method, do_nothing);
-    BOOST_TEST(a.name().rfind("Process-", 0) == 0);
-    const int first = std::stoi(a.name().substr(8));
-    BOOST_TEST(b.name() == "Process-" + std::to_string(first + 1));
+    const std::string prefix = a.name().substr(0, a.name().find('-') + 1);
+    BOOST_TEST(prefix.find("Process-") != std::string::npos, a.name());
+    const int first = std::stoi(a.name().substr(prefix.size()));
+    BOOST_TEST(b.name() == prefix + std::to_string(first + 1));
     auto [reader, writer] = mp::Pipe();
     auto parent = make(method, start_grandchild, std::move(writer), method);
     parent.start();
@@ -343,6 +347,53 @@ BOOST_DATA_TEST_CASE(names_count_children_and_nest, methods(), method) {
     parent.join();
     BOOST_TEST(grandchild == parent.name() + ":1");
     BOOST_TEST(code == 0);
+}
+
+// What the child's dispositions of SIGHUP (ignored in the parent) and
+// SIGUSR1 (caught in the parent) are.
+void report_dispositions(mp::Connection out) {
+    struct sigaction hup {}, usr1{};
+    ::sigaction(SIGHUP, nullptr, &hup);
+    ::sigaction(SIGUSR1, nullptr, &usr1);
+    out.send(std::make_tuple(hup.sa_handler == SIG_IGN, usr1.sa_handler == SIG_DFL));
+}
+
+// As Python: a signal the parent ignores stays ignored in the child (under
+// nohup a hangup does not kill it); one it catches is the default there
+// (spawn and forkserver: a fork child keeps the handler, which it has).
+BOOST_DATA_TEST_CASE(ignored_signals_stay_ignored_and_caught_ones_are_reset, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    // A forked copy of this program, so that the fork server starts after.
+    const pid_t program = test_support::fork_child([&, method] {
+        std::signal(SIGHUP, SIG_IGN);
+        std::signal(SIGUSR1, [](int) {});
+        auto p = make(method, report_dispositions, std::move(writer));
+        p.start();
+        p.join();
+    });
+    BOOST_REQUIRE(reader.poll(30s));
+    auto [hup_ignored, usr1_default] = reader.recv<std::tuple<bool, bool>>();
+    BOOST_TEST(test_support::wait_child(program) == 0);
+    BOOST_TEST(hup_ignored);
+    BOOST_TEST(usr1_default == (method != mp::start_method::fork));
+}
+
+void report_start_method(mp::Connection out) { out.send(std::string(mp::get_start_method())); }
+
+// Python hands the start method to a spawned child: after
+// set_start_method("spawn") the child's own Processes are spawned too.
+BOOST_DATA_TEST_CASE(the_start_method_is_inherited_by_the_child, methods(), method) {
+    auto [reader, writer] = mp::Pipe();
+    // In a forked copy of this program, whose default can be set afresh.
+    const pid_t program = test_support::fork_child([&, method] {
+        mp::set_start_method(method, true);
+        mp::Process p(report_start_method, std::move(writer));
+        p.start();
+        p.join();
+    });
+    BOOST_REQUIRE(reader.poll(30s));
+    BOOST_TEST(reader.recv<std::string>() == std::string(mp::to_string(method)));
+    BOOST_TEST(test_support::wait_child(program) == 0);
 }
 
 BOOST_DATA_TEST_CASE(spawn_and_forkserver_children_do_not_share_the_parents_memory, methods(), method) {
@@ -381,6 +432,56 @@ BOOST_DATA_TEST_CASE(misuse_raises_process_error, methods(), method) {
     BOOST_CHECK_THROW(p.join(), mp::ProcessError);
     mp::Process empty;
     BOOST_CHECK_THROW(empty.start(), mp::ProcessError);
+}
+
+// Python: ValueError("process object is closed") from everything but close().
+BOOST_DATA_TEST_CASE(a_closed_process_raises_process_error, methods(), method) {
+    auto p = make(method, do_nothing);
+    p.start();
+    p.join();
+    p.close();
+    p.close();  // twice is fine
+    BOOST_CHECK_THROW(p.exitcode(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.is_alive(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.join(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.join(1s), mp::ProcessError);
+    BOOST_CHECK_THROW(p.terminate(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.kill(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.sentinel(), mp::ProcessError);
+    BOOST_CHECK_THROW(p.start(), mp::ProcessError);
+    try {
+        p.exitcode();
+    } catch (const mp::ProcessError& e) {
+        BOOST_TEST(std::string(e.what()).find("closed") != std::string::npos, e.what());
+    }
+    auto never_started = make(method, do_nothing);
+    never_started.close();
+    BOOST_CHECK_THROW(never_started.is_alive(), mp::ProcessError);
+}
+
+// As Python's: ForkProcess-N, SpawnProcess-N, ForkServerProcess-N from a
+// context (the default one too), Process-N from mproc::Process itself.
+BOOST_DATA_TEST_CASE(a_contexts_processes_are_named_after_its_start_method, methods(), method) {
+    auto prefix = [](mp::start_method m) -> std::string {
+        return m == mp::start_method::fork ? "ForkProcess-" : m == mp::start_method::spawn ? "SpawnProcess-" : "ForkServerProcess-";
+    };
+    auto p = make(method, do_nothing);
+    BOOST_TEST(p.name().rfind(prefix(method), 0) == 0, p.name());
+    mp::Process plain(do_nothing);
+    BOOST_TEST(plain.name().rfind("Process-", 0) == 0, plain.name());
+    const auto by_default = mp::get_context().Process(do_nothing);
+    BOOST_TEST(by_default.name().rfind(prefix(mp::get_context().method()), 0) == 0, by_default.name());
+}
+
+// Python waits for readability of what it is given: a write-only end is
+// ready only when its descriptor reports an event (a pipe's, once the
+// reading end is closed). It is not an error.
+BOOST_AUTO_TEST_CASE(wait_on_a_write_only_connection_waits_on_its_descriptor) {
+    auto [reader, writer] = mp::Pipe(false);
+    BOOST_TEST(mp::wait({writer}, 0s).empty());
+    reader.close();
+    auto ready = mp::wait({writer}, 10s);
+    BOOST_TEST(ready.size() == 1u);
 }
 
 BOOST_DATA_TEST_CASE(a_daemon_child_cannot_start_children, methods(), method) {
@@ -437,6 +538,19 @@ BOOST_DATA_TEST_CASE(wait_returns_the_processes_and_connections_that_are_ready, 
     BOOST_CHECK_THROW(mp::wait({make(method, do_nothing)}, 0s), mp::ProcessError);
 }
 
+BOOST_DATA_TEST_CASE(nan_timeouts_are_invalid_arguments, methods(), method) {
+    const auto nan = std::chrono::duration<double>(std::numeric_limits<double>::quiet_NaN());
+    auto [reader, writer] = mp::Pipe();
+    auto p = make(method, do_nothing);
+    p.start();
+    BOOST_CHECK_THROW(p.join(nan), std::invalid_argument);
+    BOOST_CHECK_THROW(reader.poll(nan), std::invalid_argument);
+    BOOST_CHECK_THROW(mp::wait({p, reader}, nan), std::invalid_argument);
+    BOOST_TEST(p.join(30s));
+    // Even when something is ready at once.
+    BOOST_CHECK_THROW(mp::wait({p}, nan), std::invalid_argument);
+}
+
 BOOST_DATA_TEST_CASE(output_buffered_before_start_is_printed_once, methods(), method) {
     test_support::capture_fd out(1);
     std::printf("before|");
@@ -462,6 +576,24 @@ BOOST_DATA_TEST_CASE(the_child_does_not_run_the_parents_atexit_handlers, methods
     char c;
     BOOST_TEST(::read(fds[0], &c, 1) == 0);
     ::close(fds[0]);
+}
+
+// A program run by a person with mproc's flag as its first argument is not a
+// spawned child (that has the task descriptor the flag names): it fails with
+// a message saying so, instead of exiting 1 silently or reading a task from
+// whatever descriptor the arguments name.
+BOOST_AUTO_TEST_CASE(the_spawn_flags_without_a_task_descriptor_fail_clearly) {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::vector<std::vector<std::string>> cases = {
+        {self, "--mproc-spawn"},
+        {self, "--mproc-spawn", std::to_string(::getpid()), "0"},
+        {self, "--mproc-spawn", std::to_string(::getpid()), "0", "1:2"},
+        {self, "--mproc-forkserver", std::to_string(::getpid()), "1", "x"}};
+    for (const auto& args : cases) {
+        auto result = mp::subprocess::run(args, {.capture_output = true, .timeout = 60s});
+        BOOST_TEST(result.returncode == 1, args[1] << " " << args.size());
+        BOOST_TEST(result.std_err.find("not started by mproc") != std::string::npos, result.std_err);
+    }
 }
 
 // A spawned child whose main() ends, or starts a process, before MPROC_MAIN

@@ -11,6 +11,7 @@
 #include "support/procfs.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <future>
 #include <pthread.h>
 #include <sstream>
@@ -140,6 +142,41 @@ BOOST_AUTO_TEST_CASE(wait_timeout_carries_the_command_and_the_timeout) {
 
 // ---- check_* ---------------------------------------------------------------
 
+// Python raises ValueError; converted to an integer a NaN is undefined
+// behaviour (it waited forever).
+BOOST_AUTO_TEST_CASE(nan_timeouts_are_invalid_arguments) {
+    const auto nan = std::chrono::duration<double>(std::numeric_limits<double>::quiet_NaN());
+    sp::Popen p({"cat"}, {.std_in = sp::PIPE, .std_out = sp::PIPE});
+    BOOST_CHECK_THROW(p.wait(nan), std::invalid_argument);
+    BOOST_CHECK_THROW(p.communicate("x", nan), std::invalid_argument);
+    BOOST_TEST(!p.poll());  // nothing happened to it
+    BOOST_TEST(p.communicate("x", 30s).std_out == "x");
+    BOOST_CHECK_THROW(sp::run({"true"}, {.timeout = nan}), std::invalid_argument);
+}
+
+// Named as Python names Signals.SIGTERM, from constant tables (not
+// strsignal's buffer): the messages made on many threads at once are right.
+BOOST_AUTO_TEST_CASE(called_process_error_names_the_signal_thread_safely) {
+    BOOST_TEST(std::string(sp::CalledProcessError(-SIGTERM, {"x"}).what()) ==
+               "Command 'x' died with signal 15 (SIGTERM: Terminated).");
+    const int rt = SIGRTMIN + 3;
+    BOOST_TEST(std::string(sp::CalledProcessError(-rt, {"x"}).what()).find("SIGRTMIN+3") != std::string::npos);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 2000; ++i) {
+                const int sig = i % 2 ? SIGKILL : SIGRTMIN + 1 + i % 5;
+                const std::string text = sp::CalledProcessError(-sig, {"x"}).what();
+                const std::string expected =
+                    sig == SIGKILL ? "(SIGKILL: Killed)" : "(SIGRTMIN+" + std::to_string(sig - SIGRTMIN) + ":";
+                if (text.find(expected) == std::string::npos) ++wrong;
+            }
+        });
+    for (auto& t : threads) t.join();
+    BOOST_TEST(wrong.load() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(check_call_and_check_output_raise_with_the_output) {
     BOOST_TEST(sp::check_call({"true"}) == 0);
     try {
@@ -233,6 +270,26 @@ BOOST_AUTO_TEST_CASE(communicate_timeout_leaves_the_child_running_and_a_second_c
     BOOST_TEST(out == "first\nsecond\n");
     BOOST_TEST(err == "err1\n");
     BOOST_TEST(p.returncode().value() == 0);
+}
+
+// A second communicate() after one that finished: CPython raises ValueError
+// ("read of closed file") when one stream is piped, returns its saved output
+// again when several are. mproc raises std::invalid_argument in both cases
+// (it moves the output out instead of keeping a copy: no second copy of 64
+// MiB), and with nothing piped returns nothing again, as CPython.
+BOOST_AUTO_TEST_CASE(a_second_communicate_after_the_end_is_refused) {
+    sp::Popen p({"sh", "-c", "echo out; echo err >&2"}, {.std_out = sp::PIPE, .std_err = sp::PIPE});
+    auto [out, err] = p.communicate();
+    BOOST_TEST(out == "out\n");
+    BOOST_TEST(err == "err\n");
+    BOOST_CHECK_THROW(p.communicate(), std::invalid_argument);
+    sp::Popen cat({"cat"}, {.std_in = sp::PIPE, .std_out = sp::PIPE});
+    BOOST_TEST(cat.communicate("hi").std_out == "hi");
+    BOOST_CHECK_THROW(cat.communicate(), std::invalid_argument);
+    BOOST_CHECK_THROW(cat.communicate("more"), std::invalid_argument);
+    sp::Popen quiet({"true"});
+    BOOST_TEST(quiet.communicate().std_out.empty());
+    BOOST_TEST(quiet.communicate().std_out.empty());
 }
 
 BOOST_AUTO_TEST_CASE(communicate_resumes_sending_input_after_a_timeout) {
@@ -674,11 +731,15 @@ BOOST_AUTO_TEST_CASE(start_new_session_gives_a_new_session_and_group) {
     leader.wait();
 }
 
-BOOST_AUTO_TEST_CASE(the_child_starts_with_default_signals_and_an_empty_mask) {
-    struct sigaction ignore {}, handler{}, old_pipe{}, old_usr1{}, old_usr2{};
+// As CPython: ignored signals stay ignored in the child (nohup works), caught
+// ones are reset to default, and restore_signals (true by default) resets
+// SIGPIPE and SIGXFSZ, which Python itself ignores. The mask starts empty.
+BOOST_AUTO_TEST_CASE(the_child_keeps_ignored_signals_resets_caught_ones_and_restores_sigpipe) {
+    struct sigaction ignore {}, handler{}, old_pipe{}, old_xfsz{}, old_usr1{}, old_usr2{};
     ignore.sa_handler = SIG_IGN;
     handler.sa_handler = [](int) {};
     ::sigaction(SIGPIPE, &ignore, &old_pipe);
+    ::sigaction(SIGXFSZ, &ignore, &old_xfsz);
     ::sigaction(SIGUSR1, &ignore, &old_usr1);
     ::sigaction(SIGUSR2, &handler, &old_usr2);
     sigset_t block, old_mask;
@@ -688,17 +749,22 @@ BOOST_AUTO_TEST_CASE(the_child_starts_with_default_signals_and_an_empty_mask) {
     ::pthread_sigmask(SIG_BLOCK, &block, &old_mask);
 
     std::string status = sp::check_output({"cat", "/proc/self/status"});
+    std::string kept = sp::check_output({"cat", "/proc/self/status"}, {.restore_signals = false});
     std::string parent = sp::check_output({"cat", "/proc/" + std::to_string(::getpid()) + "/task/" +
                                                       std::to_string(::gettid()) + "/status"});
 
     ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     ::sigaction(SIGPIPE, &old_pipe, nullptr);
+    ::sigaction(SIGXFSZ, &old_xfsz, nullptr);
     ::sigaction(SIGUSR1, &old_usr1, nullptr);
     ::sigaction(SIGUSR2, &old_usr2, nullptr);
 
-    BOOST_TEST(status_field(parent, "SigIgn") != "0000000000000000");  // the set-up took effect
-    BOOST_TEST(status_field(parent, "SigBlk") != "0000000000000000");
-    BOOST_TEST(status_field(status, "SigIgn") == "0000000000000000");
+    auto bit = [](int sig) { return 1ull << (sig - 1); };
+    auto mask = [](const std::string& field) { return std::stoull(field, nullptr, 16); };
+    BOOST_TEST(status_field(parent, "SigBlk") != "0000000000000000");  // the set-up took effect
+    BOOST_TEST((mask(status_field(parent, "SigIgn")) & bit(SIGUSR1)) != 0u);
+    BOOST_TEST(mask(status_field(status, "SigIgn")) == bit(SIGUSR1));
+    BOOST_TEST(mask(status_field(kept, "SigIgn")) == (bit(SIGUSR1) | bit(SIGPIPE) | bit(SIGXFSZ)));
     BOOST_TEST(status_field(status, "SigBlk") == "0000000000000000");
     BOOST_TEST(status_field(status, "SigCgt") == "0000000000000000");
 }
@@ -706,16 +772,27 @@ BOOST_AUTO_TEST_CASE(the_child_starts_with_default_signals_and_an_empty_mask) {
 // ---- lifetime -----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_destroyed_running_popen_neither_blocks_nor_kills_and_is_reaped_later) {
+    // The child runs until it reads a line from `go`: every step waits for
+    // an event, a deadline only turns a hang into a failure.
+    int go[2];
+    BOOST_REQUIRE(::pipe2(go, O_CLOEXEC) == 0);
     pid_t pid = 0;
-    auto start = std::chrono::steady_clock::now();
-    {
-        sp::Popen p({"sleep", "0.3"}, {.std_out = sp::PIPE});
+    auto destroyed = std::async(std::launch::async, [&] {
+        sp::Popen p({"sh", "-c", "read line"}, {.std_in = go[0], .std_out = sp::PIPE});
         pid = p.pid();
-    }
-    BOOST_TEST(seconds_since(start) < 0.25);
+    });
+    const bool blocked = destroyed.wait_for(10s) != std::future_status::ready;
+    if (blocked) BOOST_REQUIRE(::write(go[1], "\n", 1) == 1);  // unblock it, then fail
+    destroyed.get();
+    BOOST_TEST(!blocked, "~Popen waited for the child");
     BOOST_TEST(test_support::process_state(pid) != 'Z');
     BOOST_TEST(test_support::process_state(pid) != 0);  // still running
-    std::this_thread::sleep_for(0.6s);
+    if (!blocked) BOOST_REQUIRE(::write(go[1], "\n", 1) == 1);
+    ::close(go[0]);
+    ::close(go[1]);
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (test_support::process_state(pid) != 'Z' && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(1ms);
     BOOST_TEST(test_support::process_state(pid) == 'Z');  // ended, not yet reaped
     sp::call({"true"});  // starting a child reaps abandoned ones
     BOOST_TEST(test_support::process_state(pid) == 0);

@@ -80,7 +80,8 @@ MethodContext<M> get_context() noexcept {
 /// Sets the default start method (Python: set_start_method). Throws
 /// std::invalid_argument for an unknown name, and ProcessError if the default
 /// was already set or used (by starting a Process, or by get_start_method())
-/// unless `force`.
+/// unless `force`. A child started by spawn or forkserver inherits the
+/// default (as Python's): its own Processes use the same method.
 void set_start_method(std::string_view method, bool force = false);
 void set_start_method(start_method method, bool force = false);
 

@@ -11,6 +11,11 @@
 /// spawn and forkserver start methods refuse to start (ProcessError); a
 /// spawned child whose main returns, or starts a process, before reaching it
 /// exits with status 1 and a message saying so.
+///
+/// A real child is told by more than its argv: it holds the task descriptor
+/// its arguments name. A program run by hand with --mproc-spawn or
+/// --mproc-forkserver as its first argument (reserved by mproc) exits here
+/// with status 1 and a message saying it was not started by mproc.
 #pragma once
 
 #define MPROC_MAIN(argc, argv) ::mproc::detail::main_hook((argc), (argv))

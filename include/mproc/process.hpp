@@ -9,6 +9,9 @@
 ///     p.join();                       // or: bool done = p.join(2s);
 ///     std::optional<int> code = p.exitcode();
 ///
+/// The child's stdin is /dev/null (as Python's); its stdout and stderr are
+/// the parent's (/dev/null where the parent has them closed).
+///
 /// The child runs target(args...) and exits with 0; with 1 if the target
 /// threw (its type and what() are printed to the child's stderr, as Python
 /// prints the traceback); with n if it called std::exit(n) or _exit(n); and
@@ -28,7 +31,9 @@
 /// kills it; the child is reaped later (no zombie). At normal exit of the
 /// program, and in a child when its target ends, daemon children are
 /// terminated and the others joined (as Python). Children
-/// never outlive their parent: they are killed (SIGKILL) if it dies.
+/// never outlive their parent: they are killed (SIGKILL) if it dies. Once
+/// its end has been seen (join, is_alive, exitcode) a Process holds one
+/// descriptor, its sentinel, until close() or destruction release it.
 ///
 /// Threads: is_alive, exitcode, join, terminate, kill, pid and sentinel may be
 /// called from several threads at once; start, close, the setters and moves
@@ -94,6 +99,7 @@ public:
     /// not started or not a child of this process.
     void join();
     /// Waits at most `timeout`; returns whether the child has ended.
+    /// std::invalid_argument for a NaN timeout.
     bool join(std::chrono::duration<double> timeout);
 
     /// True between start() and the child's end (reaps it once ended).
@@ -102,7 +108,9 @@ public:
     pid_t pid() const noexcept;
     /// Same as pid() (Python: ident).
     pid_t ident() const noexcept { return pid(); }
-    /// "Process-N" unless set; a child's children are "Process-N:M".
+    /// "Process-N" unless set ("ForkProcess-N", "SpawnProcess-N" or
+    /// "ForkServerProcess-N" when a context made it, as Python); a child's
+    /// children are "...-N:M".
     const std::string& name() const noexcept { return name_; }
     void name(std::string new_name);
     /// Daemon children are terminated at the parent's normal exit instead of
@@ -126,7 +134,9 @@ public:
     int sentinel() const;
 
     /// Releases the sentinel and the child's bookkeeping (Python: close).
-    /// ProcessError if the child is still running.
+    /// ProcessError if the child is still running. Afterwards every member
+    /// but close(), name(), daemon() and pid() throws ProcessError ("the
+    /// process object is closed"), as Python's raise ValueError.
     void close();
 
 private:
@@ -143,6 +153,9 @@ private:
     // Takes `target`, names the process, remembers its creator.
     void adopt(std::unique_ptr<detail::process_target> target, std::optional<start_method> method);
     lifecycle::child_record& started(const char* operation) const;
+    void check_not_closed(const char* operation) const;
+    // Drops the child: its descriptors go now unless it still runs.
+    void let_go() noexcept;
 
     std::unique_ptr<detail::process_target> target_;
     std::shared_ptr<lifecycle::child_record> child_;
@@ -151,6 +164,7 @@ private:
     std::vector<int> identity_;
     bool daemon_ = false;
     pid_t creator_ = 0;
+    bool closed_ = false;
 };
 
 /// What is known of a process this one does not own: itself

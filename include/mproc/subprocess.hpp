@@ -129,6 +129,11 @@ struct PopenOptions {
     /// The program to run instead of args[0] (which stays argv[0]); with
     /// shell, the shell to use.
     std::optional<std::filesystem::path> executable;
+    /// Reset SIGPIPE and SIGXFSZ to their default action in the child even
+    /// if this process ignores them (Python: restore_signals, true by
+    /// default). Any other signal ignored here stays ignored in the child;
+    /// caught ones are reset to default (exec does it).
+    bool restore_signals = true;
     /// setsid() in the child: a new session and process group.
     bool start_new_session = false;
     /// setpgid(0, process_group) in the child (0: a new group led by it).
@@ -150,6 +155,7 @@ struct RunOptions {
     std::optional<std::map<std::string, std::string>> env;
     bool shell = false;
     std::optional<std::filesystem::path> executable;
+    bool restore_signals = true;
     bool start_new_session = false;
     std::optional<pid_t> process_group;
     std::vector<int> pass_fds;
@@ -242,7 +248,8 @@ public:
     std::optional<int> poll();
     /// Waits for the child to end; returns its return code.
     int wait();
-    /// Waits up to `timeout`; throws TimeoutExpired if the child still runs.
+    /// Waits up to `timeout`; throws TimeoutExpired if the child still runs,
+    /// std::invalid_argument for a NaN timeout.
     int wait(std::chrono::duration<double> timeout);
 
     /// Sends `input` to stdin (then closes it), reads stdout and stderr until
@@ -251,7 +258,11 @@ public:
     /// output read so far and leaves the child running; a later
     /// communicate() continues where this one stopped (without new input)
     /// and returns all the output. Throws std::invalid_argument for input
-    /// when stdin is not a PIPE or communication already started.
+    /// when stdin is not a PIPE or communication already started, for a
+    /// NaN timeout, and for a call after one that returned the output (a
+    /// stream is piped): the output was moved out then (CPython raises
+    /// ValueError with one stream piped; it keeps a copy to return again
+    /// with several).
     CommunicateResult communicate(std::string_view input = {},
                                   std::optional<std::chrono::duration<double>> timeout = std::nullopt);
 
@@ -275,7 +286,8 @@ private:
 /// Runs `args`, waits for it and returns its result (Python: run). With
 /// `check`, throws CalledProcessError on a non-zero return code; with
 /// `timeout`, kills the child and throws TimeoutExpired (carrying the output
-/// so far). Throws std::system_error if the program cannot be started.
+/// so far). Throws std::system_error if the program cannot be started,
+/// std::invalid_argument for a NaN timeout (before starting it).
 CompletedProcess run(std::vector<std::string> args, RunOptions options = {});
 
 /// Runs `args` and returns its return code (Python: call). Throws as run.

@@ -21,7 +21,10 @@ namespace mproc {
 
 /// Something wait() watches: a started Process (ready once it has ended), a
 /// Connection (ready when a message or end-of-file is waiting to be read), or
-/// a raw descriptor such as a sentinel (ready when readable). Refers to the
+/// a raw descriptor such as a sentinel (ready when readable). As in Python,
+/// what is watched is readability: the write-only end of Pipe(false) is not
+/// an error, and is ready only when its descriptor reports an event (once
+/// the reading end is closed). Refers to the
 /// object; it must outlive the wait.
 class Waitable {
 public:
@@ -44,7 +47,7 @@ private:
 
 /// The objects that are ready, in the order given, once at least one is
 /// ready or `timeout` has passed (then the result may be empty); nullopt waits
-/// forever. Throws ProcessError for a Process not started, mproc::Error for a
+/// forever. Throws std::invalid_argument for a NaN timeout, ProcessError for a Process not started, mproc::Error for a
 /// closed Connection, std::system_error if poll fails.
 std::vector<Waitable> wait(std::span<const Waitable> objects,
                            std::optional<std::chrono::duration<double>> timeout = std::nullopt);

@@ -1,6 +1,7 @@
+#include "start/default_method.hpp"
+
 #include <mproc/context.hpp>
 
-#include <atomic>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -8,10 +9,6 @@
 namespace mproc {
 
 namespace {
-
-// -1: not chosen yet (the first use fixes it to fork, as Python's default
-// context does); else a start_method.
-std::atomic<int> chosen_method{-1};
 
 start_method parse(std::string_view name) {
     if (name == "fork") return start_method::fork;
@@ -25,11 +22,8 @@ start_method parse(std::string_view name) {
 
 namespace detail {
 
-start_method default_start_method() {
-    int expected = -1;
-    chosen_method.compare_exchange_strong(expected, static_cast<int>(start_method::fork));
-    return static_cast<start_method>(chosen_method.load());
-}
+// The first use fixes it to fork, as Python's default context does.
+start_method default_start_method() { return start::choose_method_if_unset(start_method::fork); }
 
 }  // namespace detail
 
@@ -44,10 +38,8 @@ Context get_context() { return Context(detail::default_start_method()); }
 void set_start_method(std::string_view method, bool force) { set_start_method(parse(method), force); }
 
 void set_start_method(start_method method, bool force) {
-    int expected = -1;
-    if (chosen_method.compare_exchange_strong(expected, static_cast<int>(method))) return;
-    if (!force) throw ProcessError("set_start_method: the start method has already been set (or used); pass force = true");
-    chosen_method.store(static_cast<int>(method));
+    if (!start::set_default_method(method, force))
+        throw ProcessError("set_start_method: the start method has already been set (or used); pass force = true");
 }
 
 std::string_view get_start_method() { return to_string(detail::default_start_method()); }

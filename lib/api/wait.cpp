@@ -6,6 +6,7 @@
 namespace mproc {
 
 std::vector<Waitable> wait(std::span<const Waitable> objects, std::optional<std::chrono::duration<double>> timeout) {
+    const posix::deadline until = posix::deadline_after(timeout);  // std::invalid_argument for NaN
     std::vector<pollfd> fds;
     fds.reserve(objects.size());
     std::vector<bool> ready_now(objects.size(), false);
@@ -17,13 +18,15 @@ std::vector<Waitable> wait(std::span<const Waitable> objects, std::optional<std:
             fd = w.process()->sentinel();  // ProcessError if not started
         } else if (w.connection()) {
             fd = w.connection()->fileno();  // mproc::Error if closed
-            // A message already buffered inside the Connection is ready.
-            if (w.connection()->poll()) ready_now[i] = any_ready_now = true;
+            // A message already buffered inside the Connection is ready. A
+            // write-only end is waited on as Python does: its descriptor, for
+            // readability.
+            if (w.connection()->readable() && w.connection()->poll()) ready_now[i] = any_ready_now = true;
         }
         fds.push_back({fd, POLLIN, 0});
     }
     posix::poll_until(fds.data(), fds.size(),
-                      any_ready_now ? posix::deadline(posix::clock::now()) : posix::deadline_after(timeout));
+                      any_ready_now ? posix::deadline(posix::clock::now()) : until);
     std::vector<Waitable> ready;
     for (std::size_t i = 0; i < objects.size(); ++i)
         if (ready_now[i] || fds[i].revents != 0) ready.push_back(objects[i]);

@@ -17,7 +17,7 @@ own_child::own_child(pid_t pid, posix::unique_fd pipe_sentinel) : child_(pid) {
         if (!have_pidfds())
             sentinel_ = std::move(pipe_sentinel);
         else if (child_.sentinel() >= 0)
-            sentinel_ = posix::dup_at_least(child_.sentinel(), 0);
+            sentinel_ = posix::dup_at_least(child_.sentinel(), 3);
         else if (child_.poll())
             sentinel_ = posix::make_pipe().first;  // already reaped (by the application): a closed pipe is readable
         else

@@ -53,6 +53,13 @@ void track(std::shared_ptr<child_record> child) {
     r.children.push_back(std::move(child));
 }
 
+void untrack(const child_record& child) noexcept {
+    registry* r = registries.find();
+    if (!r) return;
+    std::lock_guard lock(r->mutex);
+    std::erase_if(r->children, [&](const std::shared_ptr<child_record>& c) { return c.get() == &child; });
+}
+
 std::vector<std::shared_ptr<child_record>> running_children() {
     reap_abandoned();
     registry& r = registries.get();

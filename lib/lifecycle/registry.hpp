@@ -18,6 +18,11 @@ namespace mproc::lifecycle {
 /// Adds a child just started by this process to its registry.
 void track(std::shared_ptr<child_record> child);
 
+/// Drops `child` from the registry once it has been seen to end (by join,
+/// is_alive, exitcode) or its Process is closed: the descriptors it holds go
+/// with the last owner, not with the next start() or active_children().
+void untrack(const child_record& child) noexcept;
+
 /// This process's children that are still running; the ones that have ended
 /// are reaped and dropped from the registry.
 std::vector<std::shared_ptr<child_record>> running_children();

@@ -40,8 +40,8 @@ std::vector<int> next_child_identity() {
     return identity;
 }
 
-std::string default_name(const std::vector<int>& identity) {
-    std::string name = "Process-";
+std::string default_name(const char* prefix, const std::vector<int>& identity) {
+    std::string name = std::string(prefix) + '-';
     for (std::size_t i = 0; i < identity.size(); ++i) {
         if (i) name += ':';
         name += std::to_string(identity[i]);

@@ -22,8 +22,8 @@ struct child_context {
 /// the next child number (1, 2, ...).
 std::vector<int> next_child_identity();
 
-/// "Process-" and the identity joined with ':'.
-std::string default_name(const std::vector<int>& identity);
+/// `prefix` ("Process", "ForkProcess"...), '-' and the identity joined with ':'.
+std::string default_name(const char* prefix, const std::vector<int>& identity);
 
 /// The context for a child of this process.
 child_context context_for_child(std::string name, std::vector<int> identity, bool daemon);

@@ -23,16 +23,34 @@ void throw_errno(const char* what, int err) {
     throw std::system_error(err ? err : errno, std::system_category(), what);
 }
 
+int raise_above_stdio(int fd) noexcept {
+    if (fd < 0 || fd > 2) return fd;
+    const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return copy;
+}
+
+std::pair<unique_fd, unique_fd> raised_pair(const int (&fds)[2], const char* what) {
+    unique_fd a(raise_above_stdio(fds[0]));
+    const int a_errno = errno;
+    unique_fd b(raise_above_stdio(fds[1]));
+    if (!a) throw_errno(what, a_errno);
+    if (!b) throw_errno(what);
+    return {std::move(a), std::move(b)};
+}
+
 std::pair<unique_fd, unique_fd> make_pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe2");
-    return {unique_fd(fds[0]), unique_fd(fds[1])};
+    return raised_pair(fds, "pipe2");
 }
 
 std::pair<unique_fd, unique_fd> make_socketpair() {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair");
-    return {unique_fd(fds[0]), unique_fd(fds[1])};
+    return raised_pair(fds, "socketpair");
 }
 
 bool is_open(int fd) noexcept { return ::fcntl(fd, F_GETFD) >= 0; }

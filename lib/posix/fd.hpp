@@ -13,9 +13,20 @@ namespace mproc::posix {
 /// Throws std::system_error for `err` (default: errno) naming `what`.
 [[noreturn]] void throw_errno(const char* what, int err = 0);
 
-/// pipe2(O_CLOEXEC): {read end, write end}.
+/// `fd` itself when it is above 2 (or negative); else a close-on-exec copy
+/// above 2, closing `fd` (-1 with errno if no copy can be made). Every
+/// descriptor mproc makes goes through it: nothing of mproc ever sits on 0, 1
+/// or 2, where a program started with stdio closed would hand them out, and
+/// where a child's standard descriptors are laid out. Async-signal-safe.
+int raise_above_stdio(int fd) noexcept;
+
+/// Owns the pair `fds` made by `what`, both raised above 2; throws
+/// std::system_error (closing both) if that fails.
+std::pair<unique_fd, unique_fd> raised_pair(const int (&fds)[2], const char* what);
+
+/// pipe2(O_CLOEXEC): {read end, write end}. Both above 2.
 std::pair<unique_fd, unique_fd> make_pipe();
-/// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC).
+/// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC). Both above 2.
 std::pair<unique_fd, unique_fd> make_socketpair();
 
 /// True when `fd` is a socket (so send(MSG_NOSIGNAL) can be used on it).

@@ -4,14 +4,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace mproc::posix {
 
 bool set_standard_fds(const int (&std_fds)[3]) noexcept {
-    for (int i = 0; i < 3; ++i) {
-        if (std_fds[i] >= 0 ? ::dup2(std_fds[i], i) < 0 : ::close(i) != 0 && errno != EBADF) return false;
-    }
+    for (int i = 0; i < 3; ++i)
+        if (::dup2(std_fds[i], i) < 0) return false;
+    return true;
+}
+
+bool stdin_and_closed_stdio_to(int dev_null) noexcept {
+    if (::dup2(dev_null, 0) < 0) return false;
+    for (int i = 1; i < 3; ++i)
+        if (::fcntl(i, F_GETFD) < 0 && ::dup2(dev_null, i) < 0) return false;
     return true;
 }
 

@@ -11,7 +11,7 @@ namespace mproc::posix {
 std::pair<unique_fd, unique_fd> make_seqpacket_pair() {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw_errno("socketpair");
-    return {unique_fd(fds[0]), unique_fd(fds[1])};
+    return raised_pair(fds, "socketpair");
 }
 
 void send_with_fds(int sock, const void* data, std::size_t len, std::span<const int> fds) {
@@ -63,7 +63,7 @@ std::optional<std::size_t> recv_with_fds(int sock, void* data, std::size_t len, 
         for (std::size_t i = 0; i < count; ++i) {
             int fd;
             std::memcpy(&fd, p + i * sizeof(int), sizeof fd);
-            fds.emplace_back(fd);
+            fds.emplace_back(raise_above_stdio(fd));  // -1 (EMFILE): the caller checks the count
         }
     }
     if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) throw_errno("recvmsg", EMSGSIZE);

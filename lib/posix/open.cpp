@@ -11,20 +11,26 @@ namespace mproc::posix {
 
 unique_fd open_file(const char* path, int flags) {
     for (;;) {
-        int fd = ::open(path, flags | O_CLOEXEC, 0666);
+        int fd = raise_above_stdio(::open(path, flags | O_CLOEXEC, 0666));
         if (fd >= 0) return unique_fd(fd);
         if (errno != EINTR) throw_errno(("open " + std::string(path)).c_str());
     }
 }
 
 unique_fd dup_at_least(int fd, int lowest) {
-    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, lowest);
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, lowest < 3 ? 3 : lowest);
     if (copy < 0) throw_errno("fcntl(F_DUPFD_CLOEXEC)");
     return unique_fd(copy);
 }
 
 void move_above_stdio(unique_fd& fd) {
     if (fd.get() >= 0 && fd.get() <= 2) fd = dup_at_least(fd.get(), 3);
+}
+
+std::string fd_identity(int fd) {
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0) return "";
+    return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
 }
 
 std::string file_identity(const char* path) {

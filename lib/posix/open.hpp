@@ -16,8 +16,13 @@ unique_fd open_file(const char* path, int flags);
 /// size, modification time) as text; "file:?" when it cannot be stat'ed.
 std::string file_identity(const char* path);
 
-/// A close-on-exec duplicate of `fd` numbered `lowest` or above
-/// (fcntl F_DUPFD_CLOEXEC). Throws std::system_error.
+/// What identifies the open file `fd` refers to ("device:inode"), or ""
+/// when `fd` is not open. A spawned child proves with it that the descriptor
+/// its argv names is the one its parent gave it.
+std::string fd_identity(int fd);
+
+/// A close-on-exec duplicate of `fd` numbered `lowest` or above, and never
+/// below 3 (fcntl F_DUPFD_CLOEXEC). Throws std::system_error.
 unique_fd dup_at_least(int fd, int lowest);
 
 /// Replaces `fd` by a duplicate above 2 (closing the low number) when it is

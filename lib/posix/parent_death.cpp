@@ -35,6 +35,4 @@ void exit_now(int code) noexcept {
     for (;;) ::syscall(SYS_exit_group, code);
 }
 
-bool is_main_thread() noexcept { return ::gettid() == ::getpid(); }
-
 }  // namespace mproc::posix

@@ -29,7 +29,5 @@ void bind_child_calls() noexcept;
 /// the parent (see bind_child_calls). Async-signal-safe.
 [[noreturn]] void exit_now(int code) noexcept;
 
-/// True on the thread whose id is the process id (the one `main` ran on).
-bool is_main_thread() noexcept;
 
 }  // namespace mproc::posix

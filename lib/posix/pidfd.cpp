@@ -1,5 +1,7 @@
 #include "posix/pidfd.hpp"
 
+#include "posix/fd.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <sys/syscall.h>
@@ -10,7 +12,7 @@ namespace mproc::posix {
 unique_fd pidfd_open(pid_t pid) noexcept {
 #ifdef SYS_pidfd_open
     // pidfds are always close-on-exec.
-    return unique_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    return unique_fd(raise_above_stdio(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))));
 #else
     (void)pid;
     errno = ENOSYS;

@@ -4,10 +4,17 @@
 
 #include <cerrno>
 #include <climits>
+#include <cmath>
+#include <stdexcept>
 
 namespace mproc::posix {
 
+void check_timeout(std::optional<std::chrono::duration<double>> timeout) {
+    if (timeout && std::isnan(timeout->count())) throw std::invalid_argument("timeout must be a number, not NaN");
+}
+
 deadline deadline_after(std::optional<std::chrono::duration<double>> timeout) {
+    check_timeout(timeout);
     if (!timeout) return std::nullopt;
     auto now = clock::now();
     if (*timeout <= std::chrono::duration<double>::zero()) return now;

@@ -11,8 +11,13 @@ using clock = std::chrono::steady_clock;
 /// nullopt = wait forever.
 using deadline = std::optional<clock::time_point>;
 
+/// Throws std::invalid_argument for a NaN timeout (Python: ValueError):
+/// converted to an integer it is undefined behaviour, and waits forever.
+void check_timeout(std::optional<std::chrono::duration<double>> timeout);
+
 /// The deadline `timeout` from now; nullopt timeout means forever.
-/// Negative timeouts mean "do not wait".
+/// Negative timeouts mean "do not wait". Every timeout of the API becomes a
+/// deadline here: throws std::invalid_argument for NaN (check_timeout).
 deadline deadline_after(std::optional<std::chrono::duration<double>> timeout);
 
 /// poll() until an event or the deadline; retried on EINTR with the time left.

@@ -29,6 +29,11 @@ void ignore_signal(int sig) noexcept {
     ::sigaction(sig, &action, nullptr);
 }
 
+bool is_ignored(int sig) noexcept {
+    struct sigaction action{};
+    return ::sigaction(sig, nullptr, &action) == 0 && action.sa_handler == SIG_IGN;
+}
+
 void default_signal(int sig) noexcept {
     struct sigaction action{};
     action.sa_handler = SIG_DFL;
@@ -40,7 +45,7 @@ unique_fd open_sigchld_fd() {
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     ::pthread_sigmask(SIG_BLOCK, &chld, nullptr);
-    int fd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    int fd = raise_above_stdio(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
     if (fd < 0) throw_errno("signalfd");
     return unique_fd(fd);
 }

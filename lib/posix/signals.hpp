@@ -20,6 +20,8 @@ void block_all_signals() noexcept;
 /// mproc's own processes only (the fork server). Async-signal-safe.
 void ignore_signal(int sig) noexcept;
 void default_signal(int sig) noexcept;
+/// Whether `sig` is ignored (SIG_IGN) in this process.
+bool is_ignored(int sig) noexcept;
 
 /// Blocks SIGCHLD in the calling thread and returns a close-on-exec,
 /// non-blocking signalfd that becomes readable when a child changes state.

@@ -136,11 +136,19 @@ MPROC_CHILD_CODE int child_main(void* raw) {
         if (err) child_fail(a.error_fd, spawn_stage::hook, err);
     }
 
-    // Default dispositions first, then the empty mask: no handler of the
-    // parent's may ever run in this child, which shares its memory.
+    // Dispositions first, then the empty mask: no handler of the parent's
+    // may ever run in this child, which shares its memory. As CPython's
+    // child: a caught signal is reset to default, an ignored one stays
+    // ignored (so nohup works), except SIGPIPE and SIGXFSZ with
+    // restore_signals.
     kernel_sigaction dfl{};
     for (int sig = 1; sig <= last_signal; ++sig) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
+        kernel_sigaction current{};
+        if (::syscall(SYS_rt_sigaction, sig, nullptr, &current, kernel_sigset_size) != 0) continue;
+        const bool restore = plan.restore_signals && (sig == SIGPIPE || sig == SIGXFSZ);
+        if (current.handler == reinterpret_cast<unsigned long>(SIG_IGN) && !restore) continue;
+        if (current.handler == reinterpret_cast<unsigned long>(SIG_DFL)) continue;
         ::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, kernel_sigset_size);
     }
     std::uint64_t empty = 0;

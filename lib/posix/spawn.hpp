@@ -17,7 +17,7 @@
 //    (boostorg/process#514): here a raw exit_group;
 //  - the failed child is never waited for and stays a zombie
 //    (boostorg/process#285): here it is reaped before the error is thrown;
-//  - signal dispositions and the signal mask leak into the child;
+//  - caught signals' handlers and the signal mask leak into the child;
 //  - its process_start_dir changes directory in on_exec_setup, a hook of the
 //    launchers above: here spawn_plan::cwd.
 #pragma once
@@ -56,6 +56,11 @@ struct spawn_plan {
     /// The child's working directory (chdir after the stdio set-up), or null.
     const char* cwd = nullptr;
 
+    /// SIGPIPE and SIGXFSZ back to default even if ignored (Python's
+    /// restore_signals). Other ignored signals stay ignored, caught ones are
+    /// reset to default.
+    bool restore_signals = false;
+
     bool new_session = false;       ///< setsid()
     pid_t process_group = -1;       ///< setpgid(0, process_group) when >= 0
 
@@ -89,8 +94,9 @@ private:
 };
 
 /// Starts the program described by `plan` and returns its pid once it has
-/// exec'd. The child starts with default signal dispositions and an empty
-/// signal mask. Throws spawn_error (a failure in the child, which has been
+/// exec'd. The child starts with an empty signal mask, the signals this
+/// process ignores still ignored (but see restore_signals) and every other
+/// disposition the default. Throws spawn_error (a failure in the child, which has been
 /// reaped) or std::system_error (the parent could not create the child).
 pid_t spawn(const spawn_plan& plan);
 

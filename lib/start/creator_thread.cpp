@@ -1,7 +1,6 @@
 #include "start/creator_thread.hpp"
 
 #include "lifecycle/per_process.hpp"
-#include "posix/parent_death.hpp"
 #include "posix/signals.hpp"
 
 #include <condition_variable>
@@ -13,6 +12,8 @@
 namespace mproc::start {
 
 namespace {
+
+thread_local bool on_creator_thread = false;
 
 struct request {
     const std::function<void()>* work;
@@ -37,6 +38,7 @@ public:
 
 private:
     void loop() {
+        on_creator_thread = true;
         posix::block_all_signals();
         for (;;) {
             request* r;
@@ -71,7 +73,9 @@ per_process<creator> creators;
 }  // namespace
 
 void run_on_long_lived_thread(const std::function<void()>& work) {
-    if (posix::is_main_thread())
+    // Not directly on the main thread either: it may end with pthread_exit()
+    // while other threads keep the program running.
+    if (on_creator_thread)
         work();
     else
         creators.get().run(work);

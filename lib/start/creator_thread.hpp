@@ -1,16 +1,18 @@
 // Where children are created. PR_SET_PDEATHSIG fires when the *thread* that
 // created a child exits, so a child created by a short-lived thread would be
-// killed with that thread. mproc therefore creates children only on threads
-// that live as long as the process: the main thread, or its own creator
-// thread (started on first need, all signals blocked, never stopped).
+// killed with that thread -- the main thread too, when it calls
+// pthread_exit() while other threads keep the program running. mproc
+// therefore creates children only on its own creator thread (started on first
+// need, all signals blocked, never stopped), which lives as long as the
+// process.
 #pragma once
 
 #include <functional>
 
 namespace mproc::start {
 
-/// Runs `work` on a long-lived thread and waits for it: directly on the main
-/// thread, else on the creator thread. Exceptions from `work` are rethrown
+/// Runs `work` on the creator thread and waits for it (directly when called
+/// there). Exceptions from `work` are rethrown
 /// here. A child forked inside `work` never returns from it.
 void run_on_long_lived_thread(const std::function<void()>& work);
 

@@ -2,7 +2,9 @@
 
 #include "lifecycle/own_child.hpp"
 #include "posix/fd.hpp"
+#include "posix/fd_layout.hpp"
 #include "posix/fork.hpp"
+#include "posix/open.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/process_id.hpp"
 #include "posix/signals.hpp"
@@ -18,6 +20,7 @@ std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, se
     // target it allocates nothing and takes no lock another thread could hold.
     posix::unique_fd sentinel_read, sentinel_write;
     if (!lifecycle::have_pidfds()) std::tie(sentinel_read, sentinel_write) = posix::make_pipe();
+    posix::unique_fd dev_null = posix::open_file("/dev/null", O_RDWR);
     const sigset_t mask = posix::thread_signal_mask();
     const pid_t parent = posix::current_pid();
     posix::bind_child_calls();
@@ -28,7 +31,10 @@ std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, se
         if (pid != 0) return;
         // The child (on the creator thread, perhaps: give it the caller's mask).
         posix::set_thread_signal_mask(mask);
-        if (!posix::die_with_parent(parent)) posix::exit_now(1);
+        // stdin becomes /dev/null (Python's _bootstrap): the child reads
+        // nothing away from the parent's input; so does a closed stdout or stderr.
+        if (!posix::die_with_parent(parent) || !posix::stdin_and_closed_stdio_to(dev_null.get())) posix::exit_now(1);
+        dev_null.reset();
         sentinel_read.reset();
         static_cast<void>(sentinel_write.release());  // held until the child exits
         self::become(context);

@@ -1,9 +1,10 @@
 // The forkserver start method. A single-threaded server process, started by
 // spawn on first use, forks each child on request. Per child, the client
 // sends one request on the server's socket carrying, by SCM_RIGHTS, a status
-// socket, the read end of the task pipe, the client's standard descriptors
+// socket, the read end of the task pipe, the client's stdout and stderr
 // (so the child writes where its parent's output goes now, as under fork and
-// spawn) and the exported descriptors. The
+// spawn; stdin, and any that is closed, is /dev/null) and the exported
+// descriptors. The
 // server forks, sends {started, pid} (with a pidfd) on the status socket, and
 // later {exited, returncode}, then closes it: the status socket is the
 // child's sentinel. The server exits when the client closes its socket, and

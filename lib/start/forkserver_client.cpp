@@ -53,6 +53,7 @@ public:
         // End of stream without an exit report: the server died, and the
         // child with it (Python reports 255 too).
         returncode_ = *n == sizeof r && r.kind == reply_kind::exited ? r.value : 255;
+        pidfd_.reset();  // only the sentinel (the status socket) stays, until the Process lets go
         return returncode_;
     }
 
@@ -75,8 +76,12 @@ public:
         auto [status_mine, status_theirs] = posix::make_seqpacket_pair();
         auto [task_read, task_write] = posix::make_pipe();
         std::vector<int> fds{status_theirs.get(), task_read.get()};
+        // A closed one is not passed: the child gets /dev/null there. (mproc's
+        // own descriptors are never 0, 1 or 2: what is open there is the
+        // program's.) Nor is stdin: it is /dev/null for every child (Python's
+        // _bootstrap), which reads nothing away from the parent's input.
         std::uint32_t std_fds = 0;
-        for (int fd = 0; fd < 3; ++fd) {
+        for (int fd = 1; fd < 3; ++fd) {
             if (!posix::is_open(fd)) continue;
             fds.push_back(fd);
             std_fds |= 1u << fd;

@@ -6,6 +6,7 @@
 #include "posix/fd_layout.hpp"
 #include "posix/fd_passing.hpp"
 #include "posix/fork.hpp"
+#include "posix/open.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/poll.hpp"
@@ -40,8 +41,11 @@ void send_reply(int status, reply r, int pidfd = -1) noexcept {
 
 class server {
 public:
-    explicit server(posix::unique_fd requests)
-        : requests_(std::move(requests)), mask_(posix::thread_signal_mask()), sigchld_(posix::open_sigchld_fd()) {}
+    server(posix::unique_fd requests, bool sigint_ignored)
+        : requests_(std::move(requests)),
+          // Opened once: a child opening it could find no descriptor free.
+          dev_null_(posix::open_file("/dev/null", O_RDWR)),
+          sigint_ignored_(sigint_ignored), mask_(posix::thread_signal_mask()), sigchld_(posix::open_sigchld_fd()) {}
 
     [[noreturn]] void run() {
         for (;;) {
@@ -84,7 +88,8 @@ private:
             return;
         }
         const int status = fds[0].get();
-        int std_fds[3] = {-1, -1, -1};  // the client's standard descriptors
+        // The client's stdout and stderr; /dev/null for stdin and any not passed.
+        int std_fds[3] = {dev_null_.get(), dev_null_.get(), dev_null_.get()};
         std::size_t next = 2;
         for (int i = 0; i < 3; ++i)
             if (r.std_fds & (1u << i)) std_fds[i] = fds[next++].get();
@@ -105,16 +110,20 @@ private:
     }
 
     [[noreturn]] void become_child(pid_t server_pid, const int (&std_fds)[3], const std::vector<int>& fds) noexcept {
-        posix::default_signal(SIGINT);
+        // SIGINT as the server found it (ignored stays ignored, as Python's
+        // forkserver restores the handlers it replaced).
+        if (!sigint_ignored_) posix::default_signal(SIGINT);
         posix::set_thread_signal_mask(mask_);
         if (!posix::die_with_parent(server_pid)) posix::exit_now(1);
-        // The client's standard descriptors become ours, the task pipe
+        // The standard descriptors are laid out, the task pipe
         // first_passed_fd, the exported descriptors follow; nothing else stays.
         if (!posix::set_standard_fds(std_fds) || !posix::keep_only_fds(fds)) posix::exit_now(1);
         run_task_from_fds(posix::first_passed_fd);
     }
 
     posix::unique_fd requests_;
+    posix::unique_fd dev_null_;
+    bool sigint_ignored_;
     sigset_t mask_;
     posix::unique_fd sigchld_;
     std::map<pid_t, posix::unique_fd> status_;  // running children's status sockets
@@ -124,10 +133,13 @@ private:
 
 void serve(int requests) noexcept {
     // A Ctrl-C meant for the program reaches its whole process group: the
-    // server ignores it (its children do not), as Python's does.
+    // server ignores it (its children do not, unless the program did), as
+    // Python's does. Other dispositions the server inherited (spawned: the
+    // ignored ones of the program) are its children's.
+    const bool sigint_ignored = posix::is_ignored(SIGINT);
     posix::ignore_signal(SIGINT);
     try {
-        server(posix::unique_fd(requests)).run();
+        server(posix::unique_fd(requests), sigint_ignored).run();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mproc: fork server failed: %s\n", e.what());
     }

@@ -32,13 +32,24 @@ pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds)
     std::sort(keep.begin(), keep.end());
     pid_t parent = posix::current_pid();
     const std::string parent_text = std::to_string(parent);
-    const char* argv[] = {program_name(), flag, parent_text.c_str(), first.c_str(), nullptr};
+    // The descriptor's identity tells a real child from a program run with
+    // the flag by hand (main_hook.cpp).
+    const std::string identity = posix::fd_identity(fds.empty() ? -1 : fds.front());
+    const char* argv[] = {program_name(), flag, parent_text.c_str(), first.c_str(), identity.c_str(), nullptr};
     const char* programs[] = {"/proc/self/exe", nullptr};
     posix::spawn_plan plan;
     plan.programs = programs;
     plan.argv = argv;
     plan.keep_fds = keep.data();
     plan.keep_count = keep.size();
+    // A standard descriptor this program has closed is /dev/null for the
+    // child (as under subprocess): else the first file the child opens would
+    // become its stdout.
+    // stdin is /dev/null for every child (Python's _bootstrap): it reads
+    // nothing away from the parent's input.
+    posix::unique_fd dev_null = posix::open_file("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; ++fd)
+        if (fd == 0 || !posix::is_open(fd)) plan.stdio[fd] = dev_null.get();
     plan.child_hook = posix::die_with_parent_hook;  // PR_SET_PDEATHSIG before the exec
     plan.hook_context = &parent;
     pid_t pid = -1;

@@ -1,6 +1,8 @@
 // The spawn start method: the child re-executes this program (/proc/self/exe)
-// with argv {argv[0], flag, parent pid, descriptor}; MPROC_MAIN sees the flag
-// and runs the task read from that descriptor (a pipe). The fork server is
+// with argv {argv[0], flag, parent pid, descriptor, identity of the
+// descriptor's file}; MPROC_MAIN sees the flag, checks that the descriptor is
+// the one named (else the program was run with the flag by hand) and runs
+// the task read from it (a pipe). The fork server is
 // started the same way with its own flag and its socket as the descriptor.
 #pragma once
 
@@ -32,7 +34,8 @@ void refuse_to_start_without_hook() noexcept;
 /// argv[0] of this program (a re-executed child's argv[0]).
 const char* program_name() noexcept;
 
-/// Starts this program again with argv {argv[0], flag, parent pid, fds[0]},
+/// Starts this program again with argv {argv[0], flag, parent pid, fds[0],
+/// identity of fds[0]},
 /// keeping `fds` (all above 2) open under their numbers (every other
 /// descriptor above 2 is closed), from a long-lived thread (see creator_thread.hpp); the child dies with
 /// this process. Throws ProcessError (naming `method`) when main lacks

@@ -1,5 +1,6 @@
 #include "start/task.hpp"
 
+#include "start/default_method.hpp"
 #include "start/run_target.hpp"
 #include "transport/fd_table.hpp"
 
@@ -15,7 +16,7 @@ namespace mproc::start {
 
 namespace {
 
-constexpr std::uint32_t task_version = 1;
+constexpr std::uint32_t task_version = 2;
 
 struct task_header {
     std::uint32_t version = 0;
@@ -24,12 +25,13 @@ struct task_header {
     bool daemon = false;
     std::int32_t parent_pid = 0;
     std::string parent_name;
+    std::int32_t start_method = -1;  // the parent's default, -1 if not chosen
     detail::code_ref entry;
     std::string payload;
 
     template <class Archive>
     void serialize(Archive& ar, const unsigned) {
-        ar & version & name & identity & daemon & parent_pid & parent_name & entry & payload;
+        ar & version & name & identity & daemon & parent_pid & parent_name & start_method & entry & payload;
     }
 };
 
@@ -42,8 +44,12 @@ encoded_task encode_task(const detail::process_target& target, const self::child
         transport::fd_export_scope scope(out.fds);
         task = target.encode();
     }
+    // The child's own Processes use the parent's default method (Python's
+    // preparation data). Passed only if chosen: passing it does not fix it.
+    const std::optional<mproc::start_method> method = chosen_method();
     task_header header{task_version,         context.name,        context.identity,
                        context.daemon,       context.parent_pid,  context.parent_name,
+                       method ? static_cast<std::int32_t>(*method) : -1,
                        std::move(task.entry), std::move(task.payload)};
     out.bytes = dumps(header);
     return out;
@@ -71,6 +77,8 @@ void run_task_from_fds(int task_fd) noexcept {
         std::fprintf(stderr, "mproc: a spawned child could not read its task: %s\n", e.what());
         exit_child(1);
     }
+    if (header.start_method >= 0 && header.start_method <= static_cast<std::int32_t>(mproc::start_method::forkserver))
+        set_default_method(static_cast<mproc::start_method>(header.start_method), true);
     self::child_context context{std::move(header.name), std::move(header.identity), header.daemon,
                                 header.parent_pid, std::move(header.parent_name)};
     self::become(context);

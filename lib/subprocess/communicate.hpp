@@ -16,6 +16,7 @@ namespace mproc::subprocess::detail {
 /// State kept across communicate calls (a timeout, then a second call).
 struct communication {
     bool started = false;
+    bool finished = false;      ///< a call returned the output (moved out)
     std::string_view input;     ///< not yet written: the caller's bytes, or `saved_input`
     std::string saved_input;    ///< the unwritten rest, kept when a call times out
     output_buffer out, err;     ///< read so far

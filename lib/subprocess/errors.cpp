@@ -1,6 +1,7 @@
 // Messages of CalledProcessError and TimeoutExpired, worded as Python's.
 #include <mproc/subprocess.hpp>
 
+#include <csignal>
 #include <cstring>
 #include <sstream>
 
@@ -25,12 +26,20 @@ std::string show(const std::vector<std::string>& cmd) {
     return text;
 }
 
+// "SIGTERM: Terminated", as Python names Signals.SIGTERM. sigabbrev_np and
+// sigdescr_np read constant tables: strsignal may write a shared buffer, and
+// Popens run on several threads.
+std::string signal_name(int sig) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    const char* description = ::sigdescr_np(sig);
+    if (abbrev) return std::string("SIG") + abbrev + (description ? std::string(": ") + description : "");
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX) return "SIGRTMIN+" + std::to_string(sig - SIGRTMIN) + ": real-time signal";
+    return "unknown signal";
+}
+
 std::string called_message(int returncode, const std::vector<std::string>& cmd) {
     std::string text = "Command '" + show(cmd) + "' ";
-    if (returncode < 0) {
-        const char* name = ::strsignal(-returncode);
-        return text + "died with signal " + std::to_string(-returncode) + (name ? std::string(" (") + name + ")" : "") + ".";
-    }
+    if (returncode < 0) return text + "died with signal " + std::to_string(-returncode) + " (" + signal_name(-returncode) + ").";
     return text + "returned non-zero exit status " + std::to_string(returncode) + ".";
 }
 

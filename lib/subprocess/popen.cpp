@@ -47,6 +47,7 @@ Popen::Popen(std::vector<std::string> args, PopenOptions options) : impl_(std::m
     request.stdio = stdio.child_source;
     request.pass_fds = std::move(options.pass_fds);
     request.close_fds = options.close_fds;
+    request.restore_signals = options.restore_signals;
     request.new_session = options.start_new_session;
     request.process_group = options.process_group;
     request.cwd = &options.cwd;
@@ -103,6 +104,11 @@ CommunicateResult Popen::communicate(std::string_view input, std::optional<std::
         if (!s.piped[0]) throw std::invalid_argument("Popen::communicate: input given but stdin is not a PIPE");
         if (c.started) throw std::invalid_argument("Popen::communicate: cannot send input after starting communication");
     }
+    // The output was moved out by the call that finished (CPython raises
+    // ValueError here with one stream piped; it returns a saved copy with
+    // several: mproc keeps no copy).
+    if (c.finished && (s.piped[1] || s.piped[2]))
+        throw std::invalid_argument("Popen::communicate: communication already finished; its output was returned then");
     const posix::deadline until = posix::deadline_after(timeout);
     if (!c.started) {
         c.started = true;
@@ -120,6 +126,7 @@ CommunicateResult Popen::communicate(std::string_view input, std::optional<std::
     c.saved_input.clear();
     c.input = {};
     if (!s.child.wait(until)) throw TimeoutExpired(s.args, *timeout, c.out.copy(), c.err.copy());
+    c.finished = true;
     return CommunicateResult{c.out.take(), c.err.take()};
 }
 

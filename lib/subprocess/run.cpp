@@ -1,4 +1,5 @@
 // run, call, check_call, check_output: Popen + communicate, as Python's.
+#include "posix/poll.hpp"
 #include "posix/process_group.hpp"
 
 #include <mproc/subprocess.hpp>
@@ -19,6 +20,7 @@ PopenOptions popen_options(RunOptions& o) {
     p.env = std::move(o.env);
     p.shell = o.shell;
     p.executable = std::move(o.executable);
+    p.restore_signals = o.restore_signals;
     p.start_new_session = o.start_new_session;
     p.process_group = o.process_group;
     p.pass_fds = std::move(o.pass_fds);
@@ -58,6 +60,7 @@ CompletedProcess run(std::vector<std::string> args, RunOptions options) {
         options.start_new_session || (options.process_group && *options.process_group == 0);
     const std::optional<std::string> input = std::move(options.input);
     const auto timeout = options.timeout;
+    posix::check_timeout(timeout);  // before a child exists
     const bool check = options.check;
     Popen proc(args, popen_options(options));
 

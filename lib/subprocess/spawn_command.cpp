@@ -54,6 +54,7 @@ pid_t launch(const launch_request& r) {
     plan.stdio[1] = r.stdio[1];
     plan.stdio[2] = r.stdio[2];
     plan.close_fds = r.close_fds;
+    plan.restore_signals = r.restore_signals;
     plan.new_session = r.new_session;
     plan.process_group = r.process_group ? *r.process_group : -1;
     const std::string cwd = r.cwd && *r.cwd ? (*r.cwd)->string() : std::string();

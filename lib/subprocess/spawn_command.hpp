@@ -17,6 +17,7 @@ struct launch_request {
     std::array<int, 3> stdio;                    // posix::spawn_plan::stdio
     std::vector<int> pass_fds;
     bool close_fds = true;
+    bool restore_signals = true;
     bool new_session = false;
     std::optional<pid_t> process_group;
     const std::optional<std::filesystem::path>* cwd = nullptr;

@@ -4,9 +4,11 @@
 
 #include <mproc/os.hpp>
 
+#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <sys/wait.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace test_support {
@@ -31,9 +33,12 @@ pid_t fork_child(F body) {
 }
 
 /// waitpid's status turned into Python's convention: exit code, or -signal.
+/// Retries on EINTR only: anything else (ECHILD: not our child, or already
+/// reaped) throws instead of spinning forever.
 inline int wait_child(pid_t pid) {
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {}
+    while (::waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) throw std::system_error(errno, std::system_category(), "wait_child: waitpid");
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
