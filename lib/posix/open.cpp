@@ -23,10 +23,6 @@ unique_fd dup_at_least(int fd, int lowest) {
     return unique_fd(copy);
 }
 
-void move_above_stdio(unique_fd& fd) {
-    if (fd.get() >= 0 && fd.get() <= 2) fd = dup_at_least(fd.get(), 3);
-}
-
 std::string fd_identity(int fd) {
     struct stat st;
     if (fd < 0 || ::fstat(fd, &st) != 0) return "";

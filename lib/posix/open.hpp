@@ -25,9 +25,4 @@ std::string fd_identity(int fd);
 /// below 3 (fcntl F_DUPFD_CLOEXEC). Throws std::system_error.
 unique_fd dup_at_least(int fd, int lowest);
 
-/// Replaces `fd` by a duplicate above 2 (closing the low number) when it is
-/// 0, 1 or 2: a child's standard descriptors are laid out over those numbers,
-/// which a program started with stdio closed hands out to anything it opens.
-void move_above_stdio(unique_fd& fd);
-
 }  // namespace mproc::posix

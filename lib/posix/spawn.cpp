@@ -203,9 +203,7 @@ spawn_error::spawn_error(spawn_stage stage, int err)
 
 pid_t spawn(const spawn_plan& plan) {
     auto [error_read, error_write] = make_pipe();
-    // The child's stdio set-up must not overwrite it: keep it above 2 (and
-    // close the low number, or our copy of the write end keeps the pipe open).
-    move_above_stdio(error_write);
+    // make_pipe keeps it above 2: the child's stdio set-up cannot overwrite it.
 
     std::vector<int> keep(plan.keep_fds, plan.keep_fds + plan.keep_count);
     keep.push_back(error_write.get());

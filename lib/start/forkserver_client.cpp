@@ -131,7 +131,6 @@ private:
         inherited_request_fd.store(-1);
         requests_.reset();
         auto [mine, theirs] = posix::make_seqpacket_pair();
-        posix::move_above_stdio(theirs);  // spawn_self keeps fds above 2
         const int fd = theirs.get();
         pid_t pid = spawn_self("forkserver", forkserver_flag, std::span<const int>(&fd, 1));
         server_ = posix::child_handle(pid);

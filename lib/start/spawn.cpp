@@ -70,7 +70,6 @@ std::unique_ptr<lifecycle::child> launch_spawn(const detail::process_target& tar
         return raised.back().get();
     };
     auto [task_read, task_write] = posix::make_pipe();
-    posix::move_above_stdio(task_read);
     std::vector<int> fds{task_read.get()};
     std::vector<int> child_fds;
     for (int fd : task.fds) child_fds.push_back(above_stdio(fd));
@@ -80,7 +79,6 @@ std::unique_ptr<lifecycle::child> launch_spawn(const detail::process_target& tar
     posix::unique_fd sentinel_read, sentinel_write;
     if (!lifecycle::have_pidfds()) {
         std::tie(sentinel_read, sentinel_write) = posix::make_pipe();
-        posix::move_above_stdio(sentinel_write);
         fds.push_back(sentinel_write.get());
     }
     pid_t pid = spawn_self("spawn", spawn_flag, fds);
