@@ -104,6 +104,9 @@ constexpr bool assert_task() {
                           "serialize(), or a view, pointer or reference inside): it could not cross back from the "
                           "worker");
     }
+    static_assert((crossable_v<Args> && ... && true),
+                  "mproc::Pool: an argument type cannot be serialized; Pool tasks always cross to the worker "
+                  "encoded, under fork too (the next error says why this type cannot)");
     return (assert_argument_crosses<Args>() && ... && true);
 }
 
