@@ -21,7 +21,12 @@ namespace {
 
 // Tasks one worker may hold at once: enough to keep it busy between two
 // rounds of the pump, few enough that the others get their share.
-constexpr std::size_t max_held = 64;
+constexpr std::size_t max_held = 128;
+// Tasks in one request frame.
+constexpr std::size_t max_frame_tasks = 64;
+// Tasks that ran for less than this (on average, recently) are sent in
+// grouped frames, whose results come back together.
+constexpr double quick_us = 50;
 // A worker busy with other tasks gets small requests only, and at most this
 // many bytes of them: the socket buffer takes them without blocking the pump
 // (a worker that is not reading would otherwise stall every other worker).
@@ -225,11 +230,24 @@ void pool_core::dispatch(lock_t& lk) {
         if (pending_.empty()) break;
         if (w->state != worker::phase::ready || w->eof || w->exitcode || w->sending) continue;
         std::string out;
-        while (!pending_.empty() && w->held.size() < limit) {
+        std::size_t in_frame = 0;
+        bool grouped = false;
+        std::uint64_t group = 0;
+        while (!pending_.empty() && w->held.size() < limit && in_frame < max_frame_tasks) {
             if (cfg_.maxtasksperchild > 0 && w->handed >= cfg_.maxtasksperchild) break;
             const auto& t = pending_.front();
             const std::size_t size = t->spec.payload.size();
             if (!w->held.empty() && w->held_bytes + size > busy_bytes) break;
+            const bool q = quick(t->spec);
+            if (in_frame == 0) {
+                grouped = q;
+                if (grouped) {
+                    out.push_back('G');
+                    group = next_group_++;
+                }
+            } else if (q != grouped) {
+                break;
+            }
             for (std::uint32_t id : {t->spec.entry, t->spec.target}) {
                 if (!id) continue;
                 if (id >= w->known_code.size()) w->known_code.resize(id + 1, false);
@@ -240,10 +258,12 @@ void pool_core::dispatch(lock_t& lk) {
             }
             protocol::put_task(out, t->id, t->spec.entry, t->spec.payload);
             t->sent = now;
+            t->group = group;
             if (w->held.empty()) w->head_since = now;
             w->held.push_back(t);
             w->held_bytes += size;
             ++w->handed;
+            ++in_frame;
             pending_.pop_front();
         }
         if (!out.empty()) {
@@ -356,13 +376,33 @@ void pool_core::on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::st
         return;
     }
     if (kind != 'R') throw ProtocolError("malformed pool message: unknown kind");
+    const std::uint32_t count = in.u32();
+    for (std::uint32_t i = 0; i < count; ++i) on_result(lk, w, in);
+    if (cfg_.maxtasksperchild > 0 && w->handed >= cfg_.maxtasksperchild && w->held.empty() &&
+        w->state == worker::phase::ready) {
+        // Its budget is spent: it exits by itself; a fresh one takes its place.
+        w->state = worker::phase::retiring;
+        if (should_replace()) replace(lk);
+    }
+}
+
+bool pool_core::quick(const task_spec& spec) const {
+    auto it = run_us_.find((std::uint64_t{spec.entry} << 32) | spec.target);
+    return it != run_us_.end() && it->second < quick_us;
+}
+
+void pool_core::on_result(lock_t& lk, const std::shared_ptr<worker>& w, reader& in) {
     const std::uint64_t id = in.u64();
     const auto status = static_cast<protocol::status>(in.fixed<char>());
+    const std::uint32_t us = in.u32();
+    std::string_view bytes = in.bytes(in.u64());
     if (w->held.empty() || w->held.front()->id != id) throw ProtocolError("malformed pool message: unexpected task");
     std::shared_ptr<task> t = std::move(w->held.front());
     w->held.pop_front();
     w->held_bytes -= t->spec.payload.size();
     w->head_since = clock::now();
+    double& run = run_us_[(std::uint64_t{t->spec.entry} << 32) | t->spec.target];
+    run = run == 0 ? us : 0.75 * run + 0.25 * us;
     std::exception_ptr error;
     if (status == protocol::status::ok) {
         job& j = *t->owner;
@@ -370,25 +410,20 @@ void pool_core::on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::st
         if (wanted) {
             lk.unlock();
             try {
-                j.accept(t->chunk, in.rest());
+                j.accept(t->chunk, bytes);
             } catch (...) {
                 error = std::current_exception();
             }
             lk.lock();
         }
     } else {
-        std::string type(protocol::get_text(in));
-        std::string what(protocol::get_text(in));
+        reader text(bytes);
+        std::string type(protocol::get_text(text));
+        std::string what(protocol::get_text(text));
         if (status == protocol::status::not_sent) what = "the task's result could not be sent back: " + what;
         error = std::make_exception_ptr(RemoteError(std::move(type), std::move(what), w->pid));
     }
     complete(lk, t, error);
-    if (cfg_.maxtasksperchild > 0 && w->handed >= cfg_.maxtasksperchild && w->held.empty() &&
-        w->state == worker::phase::ready) {
-        // Its budget is spent: it exits by itself; a fresh one takes its place.
-        w->state = worker::phase::retiring;
-        if (should_replace()) replace(lk);
-    }
 }
 
 void pool_core::complete(lock_t&, const std::shared_ptr<task>& t, std::exception_ptr error) {
@@ -493,8 +528,15 @@ void pool_core::bury(lock_t& lk, const std::shared_ptr<worker>& w) {
         auto head = std::move(w->held.front());
         w->held.pop_front();
         const double seconds = std::chrono::duration<double>(clock::now() - w->head_since).count();
-        complete(lk, head,
-                 broken("mproc::Pool: " + end + " while running this task (for " + std::to_string(seconds) + " s)"));
+        const auto error =
+            broken("mproc::Pool: " + end + " while running this task (for " + std::to_string(seconds) + " s)");
+        complete(lk, head, error);
+        // The rest of a grouped frame may have run too (their results were
+        // not sent yet): they fail with it.
+        while (head->group && !w->held.empty() && w->held.front()->group == head->group) {
+            complete(lk, w->held.front(), error);
+            w->held.pop_front();
+        }
         for (auto it = w->held.rbegin(); it != w->held.rend(); ++it) {
             job& j = *(*it)->owner;
             if (j.ready || (j.fail_fast && j.error)) continue;

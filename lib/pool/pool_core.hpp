@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace mproc::detail::pool {
@@ -58,6 +59,9 @@ private:
     // ---- results by job id -----------------------------------------------
     void read_from(lock_t& lk, const std::shared_ptr<worker>& w, bool until_end);
     void on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::string_view message);
+    void on_result(lock_t& lk, const std::shared_ptr<worker>& w, reader& in);
+    // Whether tasks of this code ran quickly so far (their frames are grouped).
+    bool quick(const task_spec& spec) const;
     void complete(lock_t& lk, const std::shared_ptr<task>& t, std::exception_ptr error);
     // Runs the callbacks of jobs that completed, without the lock, then
     // marks them ready.
@@ -100,6 +104,8 @@ private:
     int finishing_ = 0;                          // jobs whose callbacks are running
     std::uint64_t next_task_ = 1;
     std::uint64_t next_token_ = 1;
+    std::uint64_t next_group_ = 1;
+    std::unordered_map<std::uint64_t, double> run_us_;  // per (entry, target): recent run time
     int startup_deaths_ = 0;
     bool zygote_gone_ = false;
     bool joined_ = false;

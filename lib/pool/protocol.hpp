@@ -2,19 +2,26 @@
 // worker (send_bytes frames; fields little-endian, as the host).
 //
 // parent -> worker, one frame holding records:
+//   'G'                             (first) the frame's tasks are quick: reply in batches
 //   'D' u32 id, u32 n, n bytes      define code id `id` (an encoded code_ref)
 //   'T' u64 task, u32 entry, u64 n, n bytes   run a task (entry's payload)
+//   'Q'                             exit
 // worker -> parent, one frame per message:
 //   'H' i32 pid, u8 ok [, text type, text what]   ready (ok) or the initializer threw
-//   'R' u64 task, u8 status, rest                 a task's outcome:
-//        status 0: rest = the results; 1: the task threw; 2: its result
-//        could not be encoded (1, 2: text type, text what)
-// End of stream from the parent tells the worker to exit.
+//   'R' u32 count, then count entries:            tasks' outcomes, in order
+//        u64 task, u8 status, u32 microseconds it ran, u64 n, n bytes:
+//        status 0: the results; 1: the task threw; 2: its result could not
+//        be encoded (1, 2: text type, text what)
+// Without a 'G', each result is sent as soon as it is known; with one, the
+// worker sends them when the frame is done, 64 KiB are waiting or 1 ms has
+// passed (so the parent counts every unanswered task of a grouped frame as
+// possibly run). End of stream from the parent also tells the worker to exit.
 #pragma once
 
 #include <mproc/detail/pool_codec.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -41,6 +48,15 @@ inline void put_task(std::string& out, std::uint64_t task, std::uint32_t entry, 
     put_u32(out, entry);
     put_u64(out, payload.size());
     out.append(payload);
+}
+
+constexpr std::size_t entry_header_size = 8 + 1 + 4 + 8;
+
+inline void put_entry_header(char* at, std::uint64_t task, status s, std::uint32_t us, std::uint64_t n) {
+    std::memcpy(at, &task, 8);
+    at[8] = static_cast<char>(s);
+    std::memcpy(at + 9, &us, 4);
+    std::memcpy(at + 13, &n, 8);
 }
 
 /// What a worker is told at start: its task budget, the initializer.

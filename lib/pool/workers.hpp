@@ -27,6 +27,7 @@ struct task {
     task_spec spec;
     std::uint64_t id = 0;
     clock::time_point sent{};  // when handed to a worker
+    std::uint64_t group = 0;   // its grouped frame (0: answered one by one)
 };
 
 struct worker {
