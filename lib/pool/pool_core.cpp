@@ -27,10 +27,10 @@ constexpr std::size_t max_frame_tasks = 64;
 // Tasks that ran for less than this (on average, recently) are sent in
 // grouped frames, whose results come back together.
 constexpr double quick_us = 50;
-// A worker busy with other tasks gets small requests only, and at most this
-// many bytes of them: the socket buffer takes them without blocking the pump
-// (a worker that is not reading would otherwise stall every other worker).
-constexpr std::size_t busy_bytes = 32 * 1024;
+// A worker busy with other tasks gets at most worker::window bytes of
+// requests: the socket buffer takes them without blocking the pump (a worker
+// that is not reading would otherwise stall every other worker, and a worker
+// blocked sending its results to a pump blocked sending to it would deadlock).
 // Workers that die before saying hello this many times in a row break the pool.
 constexpr int max_startup_deaths = 20;
 // Result frames read from one worker before looking at the others.
@@ -52,7 +52,7 @@ pool_core::pool_core(config cfg) : cfg_(std::move(cfg)) {
         for (std::uint32_t id : {cfg_.initializer.entry, cfg_.initializer.target})
             if (id) protocol::put_define(wc.initializer_defs, id, definition(id));
         wc.initializer_entry = cfg_.initializer.entry;
-        wc.initializer_payload = cfg_.initializer.payload;
+        wc.initializer_payload = std::string(cfg_.initializer.input());
     }
     std::tie(wake_read_, wake_write_) = posix::make_pipe();
     posix::set_nonblocking(wake_read_.get());
@@ -225,7 +225,12 @@ void pool_core::dispatch(lock_t& lk) {
     if (ready == 0) return;
     const std::size_t limit = std::clamp<std::size_t>((pending_.size() + 2 * ready - 1) / (2 * ready), 1, max_held);
     const auto now = clock::now();
-    std::vector<std::pair<std::shared_ptr<worker>, std::string>> sends;
+    struct request {
+        std::shared_ptr<worker> to;
+        std::string frame;
+        const task* alone = nullptr;  // a frame of just this task: its payload goes as it is
+    };
+    std::vector<request> sends;
     for (auto& w : workers_) {
         if (pending_.empty()) break;
         if (w->state != worker::phase::ready || w->eof || w->exitcode || w->sending) continue;
@@ -233,11 +238,12 @@ void pool_core::dispatch(lock_t& lk) {
         std::size_t in_frame = 0;
         bool grouped = false;
         std::uint64_t group = 0;
+        const task* first = nullptr;
         while (!pending_.empty() && w->held.size() < limit && in_frame < max_frame_tasks) {
             if (cfg_.maxtasksperchild > 0 && w->handed >= cfg_.maxtasksperchild) break;
             const auto& t = pending_.front();
             const std::size_t size = t->spec.payload.size();
-            if (!w->held.empty() && w->held_bytes + size > busy_bytes) break;
+            if (!w->held.empty() && w->held_bytes + size > w->window) break;
             const bool q = quick(t->spec);
             if (in_frame == 0) {
                 grouped = q;
@@ -256,7 +262,17 @@ void pool_core::dispatch(lock_t& lk) {
                     w->known_code[id] = true;
                 }
             }
-            protocol::put_task(out, t->id, t->spec.entry, t->spec.payload);
+            if (in_frame == 0 && out.empty()) {
+                // Perhaps alone in its frame: its record header goes in place.
+                protocol::patch_task(t->spec.payload, t->id, t->spec.entry);
+                first = t.get();
+            } else {
+                if (first) {
+                    out.append(first->spec.payload);  // not alone after all
+                    first = nullptr;
+                }
+                protocol::put_task(out, t->id, t->spec.entry, t->spec.input());
+            }
             t->sent = now;
             t->group = group;
             if (w->held.empty()) w->head_since = now;
@@ -266,23 +282,23 @@ void pool_core::dispatch(lock_t& lk) {
             ++in_frame;
             pending_.pop_front();
         }
-        if (!out.empty()) {
+        if (!out.empty() || first) {
             w->sending = true;
-            sends.emplace_back(w, std::move(out));
+            sends.push_back({w, std::move(out), first});
         }
     }
     if (sends.empty()) return;
     lk.unlock();
     std::vector<std::shared_ptr<worker>> failed;
-    for (auto& [w, out] : sends) {
+    for (auto& r : sends) {
         try {
-            w->conn.send_bytes(out);
+            r.to->conn.send_bytes(r.alone ? std::string_view(r.alone->spec.payload) : std::string_view(r.frame));
         } catch (...) {
-            failed.push_back(w);
+            failed.push_back(r.to);
         }
     }
     lk.lock();
-    for (auto& [w, out] : sends) w->sending = false;
+    for (auto& r : sends) r.to->sending = false;
     for (auto& w : failed) {
         // It stopped reading: it is dead or dying; make sure, and let
         // bury() fail what it held once its end is known.

@@ -59,6 +59,16 @@ inline void put_entry_header(char* at, std::uint64_t task, status s, std::uint32
     std::memcpy(at + 13, &n, 8);
 }
 
+/// Writes a 'T' record header into the record room at the front of a
+/// task's payload (task_spec::record_room), making the payload a record.
+inline void patch_task(std::string& payload, std::uint64_t task, std::uint32_t entry) {
+    const std::uint64_t n = payload.size() - task_spec::record_room;
+    payload[0] = 'T';
+    std::memcpy(payload.data() + 1, &task, 8);
+    std::memcpy(payload.data() + 9, &entry, 4);
+    std::memcpy(payload.data() + 13, &n, 8);
+}
+
 /// What a worker is told at start: its task budget, the initializer.
 struct worker_config {
     long maxtasks = 0;

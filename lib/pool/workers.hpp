@@ -46,6 +46,7 @@ struct worker {
     std::deque<std::shared_ptr<task>> held;
     clock::time_point head_since{};
     std::size_t held_bytes = 0;
+    std::size_t window = 32 * 1024;  // request bytes it may hold unread without blocking a send
     long handed = 0;               // tasks handed out in its life (maxtasksperchild)
     std::vector<bool> known_code;  // code ids already defined on its Connection
     bool sending = false;          // a thread is writing to conn without the lock
