@@ -1,0 +1,158 @@
+#include "codec/frame.hpp"
+#include "posix/fd.hpp"
+#include "posix/poll.hpp"
+
+#include <mproc/connection.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace mproc {
+
+namespace {
+constexpr std::size_t read_buffer_size = 64 * 1024;
+// Payloads above this grow as their bytes arrive, so a lying header cannot
+// make us allocate gigabytes up front.
+constexpr std::size_t eager_allocation_limit = 64 * 1024 * 1024;
+static_assert(Connection::header_room == frame::max_header_size);
+
+// Copies the start of a large payload, which arrived with its header, out of
+// the read buffer. In pieces of 1 KiB: glibc copies larger blocks with
+// `rep movsb`, which on some x86 CPUs (AMD EPYC here) runs ~15x slower when
+// the destination lies 1-15 bytes past the source modulo 4 KiB -- and a fresh
+// recv_bytes() string often lands exactly there (measured: ~10% of 1 MiB
+// recv_bytes throughput).
+void copy_buffered(char* to, const char* from, std::size_t n) {
+    constexpr std::size_t piece = 1024;
+    for (std::size_t done = 0; done < n; done += piece) std::memcpy(to + done, from + done, std::min(piece, n - done));
+}
+}  // namespace
+
+Connection::Connection() noexcept = default;
+
+Connection::Connection(posix::unique_fd fd, bool readable, bool writable)
+    : fd_(std::move(fd)), readable_(readable), writable_(writable), socket_(posix::is_socket(fd_.get())) {}
+
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+void Connection::check_open(bool direction, const char* op) const {
+    if (!fd_) throw Error(std::string("Connection::") + op + ": connection is closed");
+    if (!direction) throw Error(std::string("Connection::") + op + ": wrong end of a one-way pipe");
+}
+
+void Connection::send_bytes(std::string_view data) {
+    check_open(writable_, "send_bytes");
+    unsigned char header[frame::max_header_size];
+    std::size_t header_size = frame::encode_header(frame::kind::bytes, data.size(), header);
+    iovec iov[2] = {{header, header_size}, {const_cast<char*>(data.data()), data.size()}};
+    posix::write_all(fd_.get(), socket_, iov, 2);
+}
+
+void Connection::send_message(std::string& message) {
+    check_open(writable_, "send");
+    const std::size_t payload = message.size() - header_room;
+    unsigned char header[frame::max_header_size];
+    std::size_t header_size = frame::encode_header(frame::kind::object, payload, header);
+    // Header and payload leave in one write: the header sits right before the payload.
+    char* start = message.data() + header_room - header_size;
+    std::memcpy(start, header, header_size);
+    posix::write_all(fd_.get(), socket_, start, header_size + payload);
+}
+
+bool Connection::read_more() {
+    if (!rbuf_) rbuf_ = std::make_unique<char[]>(read_buffer_size);
+    if (rbegin_ == rend_) rbegin_ = rend_ = 0;
+    if (rend_ == read_buffer_size) {
+        std::memmove(rbuf_.get(), rbuf_.get() + rbegin_, buffered());
+        rend_ -= rbegin_;
+        rbegin_ = 0;
+    }
+    std::size_t n = posix::read_some(fd_.get(), rbuf_.get() + rend_, read_buffer_size - rend_);
+    rend_ += n;
+    return n > 0;
+}
+
+std::string_view Connection::recv_frame(std::string& storage) {
+    check_open(readable_, "recv");
+    std::optional<frame::header> h;
+    while (!(h = frame::decode_header({rbuf_.get() + rbegin_, buffered()}))) {
+        std::size_t before = buffered();
+        if (!read_more()) {
+            if (before == 0) throw EOFError("Connection::recv: the peer closed the connection");
+            throw ProtocolError("truncated frame header: the peer closed after " + std::to_string(before) +
+                                " bytes");
+        }
+    }
+    rbegin_ += h->size;
+    const std::size_t length = h->length;
+    if (buffered() >= length) {
+        std::string_view payload(rbuf_.get() + rbegin_, length);
+        rbegin_ += length;
+        return payload;
+    }
+    // The rest streams straight into `storage`, bypassing the buffer.
+    std::size_t have = buffered();
+    storage.resize(std::max(have, std::min(length, eager_allocation_limit)));
+    copy_buffered(storage.data(), rbuf_.get() + rbegin_, have);
+    rbegin_ = rend_ = 0;
+    while (have < length) {
+        if (have == storage.size()) storage.resize(std::min(length, storage.size() * 2));
+        std::size_t n = posix::read_some(fd_.get(), storage.data() + have, storage.size() - have);
+        if (n == 0)
+            throw ProtocolError("truncated frame: the peer closed after " + std::to_string(have) + " of " +
+                                std::to_string(length) + " payload bytes");
+        have += n;
+    }
+    return {storage.data(), length};
+}
+
+std::string Connection::recv_bytes() {
+    std::string storage;
+    std::string_view payload = recv_frame(storage);
+    if (payload.data() == storage.data()) return storage;
+    return std::string(payload);
+}
+
+std::size_t Connection::recv_bytes_into(std::string& out) {
+    std::string_view payload = recv_frame(out);
+    if (payload.data() != out.data()) out.assign(payload);
+    out.resize(payload.size());
+    return out.size();
+}
+
+bool Connection::poll(std::optional<std::chrono::duration<double>> timeout) {
+    check_open(readable_, "poll");
+    if (buffered() > 0) return true;
+    return posix::wait_readable(fd_.get(), posix::deadline_after(timeout));
+}
+
+void Connection::close() noexcept {
+    fd_.reset();
+    readable_ = writable_ = false;
+    rbuf_.reset();
+    rbegin_ = rend_ = 0;
+}
+
+int Connection::fileno() const {
+    if (!fd_) throw Error("Connection::fileno: connection is closed");
+    return fd_.get();
+}
+
+posix::unique_fd Connection::release() {
+    posix::unique_fd fd = std::move(fd_);
+    close();
+    return fd;
+}
+
+std::pair<Connection, Connection> Pipe(bool duplex) {
+    if (duplex) {
+        auto [a, b] = posix::make_socketpair();
+        return {Connection(std::move(a), true, true), Connection(std::move(b), true, true)};
+    }
+    auto [r, w] = posix::make_pipe();
+    return {Connection(std::move(r), true, false), Connection(std::move(w), false, true)};
+}
+
+}  // namespace mproc
