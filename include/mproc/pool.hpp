@@ -337,6 +337,7 @@ public:
         detail::pool::set_callbacks(*job, cb);
         std::vector<detail::pool::task_spec> tasks;
         tasks.push_back(detail::pool::make_task<Fn, std::decay_t<Args>...>(f, [&](auto& writer) {
+            writer.reserve(1);
             writer.add(args...);
             return 1;
         }));
@@ -471,11 +472,17 @@ private:
         for (std::size_t c = 0; c < chunks; ++c) {
             const std::size_t count = std::min(size, n - c * size);
             auto add = [&](auto& writer) {
-                for (std::size_t i = 0; i < count; ++i, ++it) {
-                    if constexpr (Star)
-                        std::apply([&](const auto&... a) { writer.add(a...); }, *it);
-                    else
-                        writer.add(*it);
+                writer.reserve(count);
+                if constexpr (!Star && std::ranges::contiguous_range<Range> &&
+                              detail::pool::raw_args<Item>) {
+                    writer.add_block(std::ranges::data(items) + c * size, count);
+                } else {
+                    for (std::size_t i = 0; i < count; ++i, ++it) {
+                        if constexpr (Star)
+                            std::apply([&](const auto&... a) { writer.add(a...); }, *it);
+                        else
+                            writer.add(*it);
+                    }
                 }
                 return count;
             };

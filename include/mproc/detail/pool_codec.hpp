@@ -150,15 +150,35 @@ public:
             archive_ = std::make_unique<boost::archive::binary_oarchive>(*sink_, archive_flags);
         }
     }
+    /// Makes room for `items` items at once (raw items are then copied in place).
+    void reserve(std::size_t items) {
+        if constexpr (raw_args<Args...>) {
+            at_ = out_.size();
+            out_.resize(at_ + items * (sizeof(Args) + ... + 0));
+        }
+    }
     void add(const Args&... args) {
-        if constexpr (raw_args<Args...>)
-            (out_.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
-        else
+        if constexpr (raw_args<Args...>) {
+            if (at_ == npos) {
+                (out_.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
+            } else {
+                ((std::memcpy(out_.data() + at_, &args, sizeof(Args)), at_ += sizeof(Args)), ...);
+            }
+        } else {
             ((*archive_ << args), ...);
+        }
+    }
+    /// A block of `n` raw single-argument items, copied at once.
+    template <class T>
+    void add_block(const T* items, std::size_t n) {
+        std::memcpy(out_.data() + at_, items, n * sizeof(T));
+        at_ += n * sizeof(T);
     }
 
 private:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     std::string& out_;
+    std::size_t at_ = npos;
     std::unique_ptr<string_sink> sink_;
     std::unique_ptr<boost::archive::binary_oarchive> archive_;
 };
@@ -199,6 +219,18 @@ void put_results(std::string& out, const std::vector<R>& values) {
         boost::archive::binary_oarchive ar(sink, archive_flags);
         for (const R& v : values) ar << v;
     }
+}
+
+/// Whether `count` results of type R can be copied straight into an array.
+template <class R>
+inline constexpr bool block_results = memcpy_codec<R> && !std::is_same_v<std::remove_cv_t<R>, bool> &&
+                                      std::is_trivially_default_constructible_v<R>;
+
+/// Copies `count` raw results into `out` (block_results<R> only).
+template <class R>
+void get_result_block(std::string_view bytes, std::size_t count, R* out) {
+    if (bytes.size() != count * sizeof(R)) throw ProtocolError("malformed pool result: wrong size");
+    std::memcpy(static_cast<void*>(out), bytes.data(), bytes.size());
 }
 
 /// Decodes `count` results, passing each to `store(index, R&&)`. Throws
@@ -290,12 +322,18 @@ std::uint32_t entry_code() {
     return id;
 }
 
-/// One task (a chunk) ready to be handed to a worker.
+/// One task (a chunk) ready to be handed to a worker. The payload starts
+/// with `record_room` bytes where the core writes the task's record header,
+/// so a task sent alone goes out without a copy.
 struct task_spec {
+    static constexpr std::size_t record_room = 1 + 8 + 4 + 8;
     std::string payload;
     std::uint32_t entry = 0;   // code id of the entry
     std::uint32_t target = 0;  // code id of a function-pointer target, else 0
     std::uint32_t items = 0;
+
+    /// The entry's input (after the record room).
+    std::string_view input() const noexcept { return std::string_view(payload).substr(record_room); }
 };
 
 /// Encodes one task: F's target, then the items `add_items(writer)` adds
@@ -304,6 +342,7 @@ template <class F, class... Args, class AddItems>
 task_spec make_task(const F& f, AddItems&& add_items) {
     task_spec t;
     t.entry = entry_code<F, Args...>();
+    t.payload.assign(task_spec::record_room, '\0');
     put_target(t.payload, f, t.target);
     const std::size_t count_at = t.payload.size();
     put_u32(t.payload, 0);

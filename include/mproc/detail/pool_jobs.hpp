@@ -109,7 +109,10 @@ public:
     void accept(std::size_t index, std::string_view bytes) override {
         const std::size_t first = index * chunksize_;
         const std::size_t count = std::min(chunksize_, values_.size() - first);
-        get_results<R>(bytes, count, [&](std::size_t i, R&& v) { values_[first + i] = std::move(v); });
+        if constexpr (block_results<R>)
+            get_result_block<R>(bytes, count, values_.data() + first);
+        else
+            get_results<R>(bytes, count, [&](std::size_t i, R&& v) { values_[first + i] = std::move(v); });
     }
     std::vector<R> value() override { return values_; }
     /// The values, moved out (for map(), which gets them once).
