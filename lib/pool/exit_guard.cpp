@@ -1,11 +1,11 @@
 #include "pool/exit_guard.hpp"
 
 #include <mproc/detail/pool_core.hpp>
+#include <mproc/os.hpp>
 
 #include <algorithm>
 #include <cstdlib>
 #include <mutex>
-#include <unistd.h>
 #include <vector>
 
 namespace mproc::detail::pool::exit_guard {
@@ -29,7 +29,7 @@ void terminate_live_pools() {
     std::vector<core*> pools;
     {
         std::lock_guard lock(r.mutex);
-        if (r.owner != ::getpid()) return;
+        if (r.owner != os::getpid()) return;
         pools = r.pools;
     }
     for (core* p : pools) p->terminate();
@@ -40,8 +40,8 @@ void terminate_live_pools() {
 void add(core* pool) {
     registry& r = live();
     std::lock_guard lock(r.mutex);
-    if (r.owner != ::getpid()) {
-        r.owner = ::getpid();
+    if (r.owner != os::getpid()) {
+        r.owner = os::getpid();
         r.pools.clear();
     }
     r.pools.push_back(pool);

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <csignal>
-#include <poll.h>
 #include <stdexcept>
 
 namespace mproc::detail::pool {

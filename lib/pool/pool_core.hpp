@@ -12,7 +12,7 @@
 #include "pool/workers.hpp"
 
 #include <mproc/detail/pool_core.hpp>
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <condition_variable>
 #include <cstdint>

@@ -1,10 +1,11 @@
 #include "pool/worker_main.hpp"
 
 #include "pool/code_registry.hpp"
-#include "pool/describe_exception.hpp"
 #include "pool/protocol.hpp"
 
+#include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
+#include <mproc/os.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <string_view>
 #include <system_error>
-#include <unistd.h>
 
 namespace mproc::detail::pool {
 
@@ -35,10 +35,10 @@ constexpr std::size_t entry_header = protocol::entry_header_size;
 // Replaces whatever the entry appended after `payload_at` with the current
 // exception's type and what().
 void put_failure(std::string& out, std::size_t payload_at) {
-    auto [type, what] = describe_current_exception();
+    const exception_description e = describe_current_exception();
     out.resize(payload_at);
-    protocol::put_text(out, type);
-    protocol::put_text(out, what);
+    protocol::put_text(out, e.type);
+    protocol::put_text(out, e.what);
 }
 
 // Sends `message`; false when the parent is gone (the worker then exits).
@@ -55,7 +55,7 @@ bool send(Connection& parent, const std::string& message) {
 
 void run_worker(Connection parent, std::string config_bytes) {
     const auto config = protocol::worker_config::decode(config_bytes);
-    const std::int32_t pid = ::getpid();
+    const std::int32_t pid = os::getpid();
 
     std::string hello(1, 'H');
     hello.append(reinterpret_cast<const char*>(&pid), sizeof pid);

@@ -12,7 +12,6 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <poll.h>
 #include <span>
 #include <string>
 #include <vector>

@@ -17,7 +17,7 @@
 //                   'X' i32 pid, i32 exit code (-signal): a worker ended.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 #include <mproc/process.hpp>
 
 #include <cstdint>

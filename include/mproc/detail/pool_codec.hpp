@@ -12,6 +12,7 @@
 #include <mproc/detail/archive.hpp>
 #include <mproc/detail/crossable.hpp>
 #include <mproc/detail/serialize_std.hpp>
+#include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
 
 #include <cstdint>
@@ -310,7 +311,7 @@ void run_entry(std::string_view in_bytes, std::string& out) {
             put_results(out, results);
         } catch (const std::exception& e) {
             throw result_not_sent(boost::core::demangle(typeid(e).name()) + " while encoding the result (" +
-                                  type_name_of<R>() + "): " + e.what());
+                                  type_name<R>() + "): " + e.what());
         }
     }
 }
