@@ -169,10 +169,10 @@ public:
         return value();
     }
     /// Waits until the result is ready (Python: wait).
-    void wait() const { core_->wait([this] { return job_->ready; }, std::nullopt); }
+    void wait() const { state().wait([this] { return job_->ready; }, std::nullopt); }
     /// Waits at most `timeout`; returns ready().
     bool wait(std::chrono::duration<double> timeout) const {
-        return core_->wait([this] { return job_->ready; },
+        return state().wait([this] { return job_->ready; },
                            detail::pool::clock::now() +
                                std::chrono::duration_cast<detail::pool::clock::duration>(timeout));
     }
@@ -191,6 +191,10 @@ private:
     T value() const {
         if (job_->error) std::rethrow_exception(job_->error);
         return job_->value();
+    }
+    detail::pool::core& state() const {
+        if (!core_) throw ProcessError("AsyncResult: no result (default-constructed)");
+        return *core_;
     }
 
     std::shared_ptr<detail::pool::core> core_;

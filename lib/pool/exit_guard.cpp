@@ -32,7 +32,13 @@ void terminate_live_pools() {
         if (r.owner != os::getpid()) return;
         pools = r.pools;
     }
-    for (core* p : pools) p->terminate();
+    for (core* p : pools) {
+        p->terminate();
+        try {
+            p->join();  // stops its progress thread before static destructors run
+        } catch (...) {
+        }
+    }
 }
 
 }  // namespace

@@ -530,6 +530,7 @@ void pool_core::bury_ended(lock_t& lk) {
 
 void pool_core::bury(lock_t& lk, const std::shared_ptr<worker>& w) {
     std::erase(workers_, w);
+    if (waiters_) cv_.notify_all();  // join() waits for the workers to be gone
     if (w->process) {
         try {
             w->process->join();  // reaped already (exitcode known): returns at once
