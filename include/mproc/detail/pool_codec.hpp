@@ -151,35 +151,24 @@ public:
             archive_ = std::make_unique<boost::archive::binary_oarchive>(*sink_, archive_flags);
         }
     }
-    /// Makes room for `items` items at once (raw items are then copied in place).
+    /// Reserves room for `items` items at once (one allocation).
     void reserve(std::size_t items) {
-        if constexpr (raw_args<Args...>) {
-            at_ = out_.size();
-            out_.resize(at_ + items * (sizeof(Args) + ... + 0));
-        }
+        if constexpr (raw_args<Args...>) out_.reserve(out_.size() + items * (sizeof(Args) + ... + 0));
     }
     void add(const Args&... args) {
-        if constexpr (raw_args<Args...>) {
-            if (at_ == npos) {
-                (out_.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
-            } else {
-                ((std::memcpy(out_.data() + at_, &args, sizeof(Args)), at_ += sizeof(Args)), ...);
-            }
-        } else {
+        if constexpr (raw_args<Args...>)
+            (out_.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
+        else
             ((*archive_ << args), ...);
-        }
     }
     /// A block of `n` raw single-argument items, copied at once.
     template <class T>
     void add_block(const T* items, std::size_t n) {
-        std::memcpy(out_.data() + at_, items, n * sizeof(T));
-        at_ += n * sizeof(T);
+        out_.append(reinterpret_cast<const char*>(items), n * sizeof(T));
     }
 
 private:
-    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
     std::string& out_;
-    std::size_t at_ = npos;
     std::unique_ptr<string_sink> sink_;
     std::unique_ptr<boost::archive::binary_oarchive> archive_;
 };
