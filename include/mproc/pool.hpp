@@ -28,10 +28,13 @@
 ///  - mproc::BrokenPool: the worker running the task died (killed by a
 ///    signal, abort, _exit...); the message names its pid and the signal or
 ///    exit status. Only the tasks that worker held fail (for map: the whole
-///    map, as any failed item fails it), within a second; the worker is
-///    replaced and tasks not yet handed out run on the replacement. Also
-///    raised for every pending task when the initializer threw (then the pool
-///    cannot run tasks: no respawn loop) and after terminate().
+///    map, as any failed item fails it), within a second: the one it was
+///    running and, for quick tasks (under 50 us so far, sent in batches whose
+///    results come back together), the rest of the batch it was working
+///    through. Tasks queued behind them, and tasks not yet handed out, run on
+///    the other workers or the dead one's replacement. Also raised for every
+///    pending task when the initializer threw (then the pool cannot run
+///    tasks: no respawn loop) and after terminate().
 ///  - mproc::TimeoutError: get(timeout) / next(timeout) ran out.
 ///  - mproc::ProcessError ("Pool not running"): submitting after close() or
 ///    terminate(); join() before either.
