@@ -73,7 +73,10 @@ void pin_worker() { pin_to(worker_cpu()); }
 
 std::string cpu_list(const std::vector<int>& cpus) {
     std::string s;
-    for (int c : cpus) s += (s.empty() ? "" : ",") + std::to_string(c);
+    for (int c : cpus) {
+        if (!s.empty()) s += ',';
+        s += std::to_string(c);
+    }
     return s;
 }
 

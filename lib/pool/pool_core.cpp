@@ -128,15 +128,19 @@ bool pool_core::wait(const std::function<bool()>& done, deadline until) {
             // One look without waiting (ready(), get(0s)), if the role is free.
             if (pumping_) return false;
             pumping_ = true;
-            step(lk, clock::now());
-            release_role(lk);
+            {
+                role_scope role{*this, lk};
+                step(lk, clock::now());
+            }
             return done();
         }
         if (!pumping_) {
             pumping_ = true;
             if (!progress_pumping_) ++activity_;
-            while (!done() && !(until && clock::now() >= *until)) step(lk, until);
-            release_role(lk);
+            {
+                role_scope role{*this, lk};
+                while (!done() && !(until && clock::now() >= *until)) step(lk, until);
+            }
             return done();
         }
         if (progress_pumping_ && !role_wanted_) {
@@ -655,9 +659,9 @@ void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec>
         // Hand the tasks to idle workers from this thread: no hop.
         pumping_ = true;
         ++activity_;
+        role_scope role{*this, lk};
         flush_finished(lk);
         dispatch(lk);
-        release_role(lk);
     } else {
         wake();
     }

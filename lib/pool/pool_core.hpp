@@ -48,6 +48,16 @@ private:
     // Takes the role, waiting for it until `until`; false if not free by then.
     bool take_role(lock_t& lk, deadline until);
     void release_role(lock_t& lk);
+    // Gives the role back when its scope ends, on an exception too (the lock
+    // is taken again if the exception left it released).
+    struct role_scope {
+        pool_core& core;
+        lock_t& lk;
+        ~role_scope() {
+            if (!lk.owns_lock()) lk.lock();
+            core.release_role(lk);
+        }
+    };
     // One round: hand out tasks, wait for any descriptor, read what came.
     void step(lock_t& lk, deadline until);
     void wake() noexcept;
