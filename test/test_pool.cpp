@@ -603,7 +603,12 @@ BOOST_AUTO_TEST_CASE(fork_workers_come_from_a_single_threaded_zygote) {
     });
     const int zygote = pool.apply(parent_of_worker, 0);
     BOOST_TEST(zygote != ::getpid());
+#if defined(__SANITIZE_THREAD__)
+    // TSan's runtime may start its own background thread in a forked child.
+    BOOST_TEST(thread_count_of(zygote) <= 2);
+#else
     BOOST_TEST(thread_count_of(zygote) == 1);
+#endif
     BOOST_CHECK_THROW(pool.apply(die, 0), mp::BrokenPool);
     BOOST_TEST(pool.apply(parent_of_worker, 0) == zygote);  // the replacement too
     BOOST_TEST(pool.apply(square, 3) == 9);
