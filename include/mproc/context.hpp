@@ -22,6 +22,9 @@
 
 namespace mproc {
 
+class Pool;
+struct PoolOptions;
+
 class Context {
 public:
     explicit Context(start_method method) noexcept : method_(method) {}
@@ -40,6 +43,11 @@ public:
         p.adopt(mproc::Process::make_target(std::forward<F>(target), std::forward<Args>(args)...), method_);
         return p;
     }
+
+    /// A Pool whose workers this context starts (see <mproc/pool.hpp>).
+    mproc::Pool Pool() const;
+    mproc::Pool Pool(int processes) const;
+    mproc::Pool Pool(PoolOptions options) const;
 
 private:
     start_method method_;

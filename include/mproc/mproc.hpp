@@ -8,6 +8,7 @@
 #include <mproc/errors.hpp>
 #include <mproc/main.hpp>
 #include <mproc/os.hpp>
+#include <mproc/pool.hpp>
 #include <mproc/process.hpp>
 #include <mproc/start_method.hpp>
 #include <mproc/subprocess.hpp>

@@ -1,0 +1,154 @@
+#include "pool/worker_main.hpp"
+
+#include "pool/code_registry.hpp"
+#include "pool/protocol.hpp"
+
+#include <mproc/detail/type_name.hpp>
+#include <mproc/errors.hpp>
+#include <mproc/os.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+
+namespace mproc::detail::pool {
+
+namespace {
+
+// Applies one 'D' record; a code that cannot be resolved makes the tasks
+// using it fail, saying why.
+void apply_defines(reader& in) {
+    const std::uint32_t id = in.u32();
+    std::string_view ref = protocol::get_text(in);
+    define(id, ref);
+}
+
+// A grouped frame's results are sent when this many bytes are waiting...
+constexpr std::size_t flush_bytes = 64 * 1024;
+// ...or this long after the last ones went.
+constexpr auto flush_interval = std::chrono::milliseconds(1);
+constexpr std::size_t entry_header = protocol::entry_header_size;
+
+// Replaces whatever the entry appended after `payload_at` with the current
+// exception's type and what().
+void put_failure(std::string& out, std::size_t payload_at) {
+    const exception_description e = describe_current_exception();
+    out.resize(payload_at);
+    protocol::put_text(out, e.type);
+    protocol::put_text(out, e.what);
+}
+
+// Sends `message`; false when the parent is gone (the worker then exits).
+bool send(Connection& parent, const std::string& message) {
+    try {
+        parent.send_bytes(message);
+        return true;
+    } catch (const std::system_error&) {
+        return false;
+    }
+}
+
+}  // namespace
+
+void run_worker(Connection parent, std::string config_bytes) {
+    const auto config = protocol::worker_config::decode(config_bytes);
+    const std::int32_t pid = os::getpid();
+
+    std::string hello(1, 'H');
+    hello.append(reinterpret_cast<const char*>(&pid), sizeof pid);
+    hello.push_back(1);
+    try {
+        reader defs(config.initializer_defs);
+        while (!defs.empty()) {
+            defs.fixed<char>();
+            apply_defines(defs);
+        }
+        if (config.initializer_entry) {
+            auto entry = reinterpret_cast<entry_fn>(const_cast<void*>(code_address(config.initializer_entry)));
+            std::string ignored;
+            entry(config.initializer_payload, ignored);
+        }
+    } catch (...) {
+        hello[1 + sizeof pid] = 0;
+        put_failure(hello, hello.size());
+        send(parent, hello);
+        return;
+    }
+    if (!send(parent, hello)) return;
+
+    long done = 0;
+    std::string frame;
+    std::string out;  // results not sent yet: 'R', u32 count, entries
+    std::uint32_t count = 0;
+    auto flush = [&] {
+        if (count == 0) return true;
+        std::memcpy(out.data() + 1, &count, sizeof count);
+        count = 0;
+        const bool ok = send(parent, out);
+        out.resize(1 + sizeof count);
+        return ok;
+    };
+    out.assign(1 + sizeof count, 'R');
+    for (;;) {
+        try {
+            parent.recv_bytes_into(frame);
+        } catch (const std::exception&) {
+            return;  // the parent closed (or is gone)
+        }
+        reader in(frame);
+        // A grouped frame's results go back together (tasks the parent knows
+        // are quick); otherwise each as soon as it is known.
+        bool grouped = false;
+        auto last_flush = std::chrono::steady_clock::now();
+        while (!in.empty()) {
+            const char kind = in.fixed<char>();
+            if (kind == 'Q') return;
+            if (kind == 'G') {
+                grouped = true;
+                continue;
+            }
+            if (kind == 'D') {
+                apply_defines(in);
+                continue;
+            }
+            if (kind != 'T') throw ProtocolError("malformed pool request");
+            const std::uint64_t task = in.u64();
+            const std::uint32_t entry = in.u32();
+            std::string_view payload = in.bytes(in.u64());
+            const std::size_t at = out.size();
+            out.resize(at + entry_header);
+            auto status = protocol::status::ok;
+            const auto started = std::chrono::steady_clock::now();
+            try {
+                auto fn = reinterpret_cast<entry_fn>(const_cast<void*>(code_address(entry)));
+                fn(payload, out);
+            } catch (const result_not_sent&) {
+                status = protocol::status::not_sent;
+                put_failure(out, at + entry_header);
+            } catch (...) {
+                status = protocol::status::raised;
+                put_failure(out, at + entry_header);
+            }
+            const auto now = std::chrono::steady_clock::now();
+            const auto us = static_cast<std::uint32_t>(
+                std::min<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(now - started).count(),
+                                       UINT32_MAX));
+            protocol::put_entry_header(out.data() + at, task, status, us, out.size() - at - entry_header);
+            ++count;
+            if (config.maxtasks > 0 && ++done >= config.maxtasks) {
+                flush();
+                return;
+            }
+            if (!grouped || out.size() >= flush_bytes || now - last_flush >= flush_interval) {
+                if (!flush()) return;
+                last_flush = now;
+            }
+        }
+        if (!flush()) return;
+    }
+}
+
+}  // namespace mproc::detail::pool

@@ -1,0 +1,73 @@
+// The fork-safe maker of a Pool's workers under the fork start method.
+//
+// A fork of a multithreaded process copies only the forking thread: a lock
+// another thread held at that moment (malloc's, a logger's, the pool's own)
+// stays locked forever in the child. So the parent forks once, when the Pool
+// starts and before the pool has any thread of its own: the zygote, an
+// mproc::Process that stays single-threaded and forks every worker (the first
+// ones and all replacements) as an mproc::Process of its own. Each worker's
+// Connection to the parent is made by the parent and handed to the zygote
+// over a SOCK_SEQPACKET socket (SCM_RIGHTS). The zygote reports each worker's
+// pid and, when it ends, its exit code; it dies with the parent (PDEATHSIG)
+// and its workers with it.
+//
+// parent -> zygote: 'S' u64 token + the worker's descriptor: start a worker;
+//                   'Q': exit once the workers have; 'K': kill them, then exit.
+// zygote -> parent: 'P' u64 token, i32 pid: started; 'F' u64 token, text: could not start;
+//                   'X' i32 pid, i32 exit code (-signal): a worker ended.
+#pragma once
+
+#include <mproc/unique_fd.hpp>
+#include <mproc/process.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <variant>
+
+namespace mproc::detail::pool {
+
+class zygote {
+public:
+    struct started {
+        std::uint64_t token;
+        pid_t pid;
+    };
+    struct start_failed {
+        std::uint64_t token;
+        std::string error;
+    };
+    struct ended {
+        pid_t pid;
+        int exitcode;
+    };
+    struct gone {};  // the zygote itself ended
+    using report = std::variant<started, start_failed, ended, gone>;
+
+    /// Forks the zygote; its workers get `worker_config` (protocol.hpp).
+    explicit zygote(std::string worker_config);
+    zygote(const zygote&) = delete;
+    zygote& operator=(const zygote&) = delete;
+    ~zygote();
+
+    /// Asks for a worker whose end of the Connection is `worker_end`.
+    /// False if the zygote is gone.
+    bool start_worker(std::uint64_t token, const posix::unique_fd& worker_end) noexcept;
+    /// Readable when a report is waiting.
+    int fd() const noexcept { return socket_.get(); }
+    /// The next report, if one is waiting.
+    std::optional<report> read_report();
+    /// 'Q' / 'K' (see above); then join() waits for the zygote to exit.
+    void quit() noexcept;
+    void kill_workers() noexcept;
+    void join();
+    pid_t pid() const noexcept { return process_.pid(); }
+
+private:
+    posix::unique_fd socket_;
+    Process process_;
+    bool gone_ = false;
+};
+
+}  // namespace mproc::detail::pool

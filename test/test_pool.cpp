@@ -1,0 +1,643 @@
+// mproc::Pool and AsyncResult under every start method: the API, errors from
+// tasks, dead workers, the initializer, maxtasksperchild, terminate, threads,
+// and what a pool leaves behind (descriptors, zombies, threads, orphans).
+#define BOOST_TEST_MODULE pool
+#define BOOST_TEST_NO_MAIN
+#include <boost/test/unit_test.hpp>
+
+#include "support/process_test.hpp"
+#include "support/spawn_main.hpp"
+
+#include <mproc/mproc.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <list>
+#include <map>
+#include <poll.h>
+#include <ranges>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <thread>
+#include <tuple>
+#include <unistd.h>
+#include <vector>
+
+namespace mp = mproc;
+using namespace std::chrono_literals;
+using test_support::methods;
+
+namespace {
+
+// ---- tasks (free functions: they cross under every start method) ------------
+
+int square(int x) { return x * x; }
+int add(int a, int b) { return a + b; }
+std::string greet(std::string name, int n) { return name + "#" + std::to_string(n); }
+std::vector<int> repeat(int x, int n) { return std::vector<int>(static_cast<std::size_t>(n), x); }
+int worker_pid(int) { return ::getpid(); }
+int parent_of_worker(int) { return ::getppid(); }
+void nothing(int) {}
+int throw_runtime_error(int x) {
+    if (x == 3) throw std::runtime_error("three is not allowed");
+    return x;
+}
+struct custom_error {};
+int throw_custom(int) { throw custom_error{}; }
+
+// Dies the way `how` says, in the middle of a task.
+int die(int how) {
+    // Boost.Test's handlers came along with fork: a plain program's defaults.
+    std::signal(SIGABRT, SIG_DFL);
+    std::signal(SIGSEGV, SIG_DFL);
+    switch (how) {
+        case 0: ::raise(SIGKILL); break;
+        case 1: std::abort();
+        case 2: {
+            // A real invalid store; under a sanitizer (which would catch it
+            // and exit 1) the signal itself.
+            if (test_support::sanitized) ::raise(SIGSEGV);
+            volatile int* p = nullptr;
+            *p = 1;
+            break;
+        }
+        default: ::_exit(7);
+    }
+    return 0;
+}
+
+// Writes one byte to the FIFO at `path` (the test waits for it: an event).
+void signal_fifo(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    [[maybe_unused]] auto n = ::write(fd, "x", 1);
+    ::close(fd);
+}
+// Signals, then blocks until killed.
+int block(std::string fifo) {
+    signal_fifo(fifo);
+    for (;;) ::pause();
+}
+// Signals, then waits `ms` (a slow task).
+int slow_square(int x, int ms) {
+    ::usleep(static_cast<useconds_t>(ms) * 1000);
+    return x * x;
+}
+
+// The initializer's effect, per worker.
+int initialized = 0;
+int init_value = 0;
+void count_init() { ++initialized; }
+void set_init_value(int v, std::string suffix) {
+    ++initialized;
+    init_value = v + static_cast<int>(suffix.size());
+}
+int times_initialized(int) { return initialized; }
+int read_init_value(int) { return init_value; }
+void failing_init() { throw std::logic_error("no configuration"); }
+
+// A result whose serialization throws in the worker (not trivially
+// copyable: it takes the archive).
+struct unsendable {
+    std::string x;
+    template <class Archive>
+    void save(Archive&, const unsigned) const {
+        throw std::runtime_error("cannot save this");
+    }
+    template <class Archive>
+    void load(Archive&, const unsigned) {}
+    BOOST_SERIALIZATION_SPLIT_MEMBER()
+};
+unsendable make_unsendable(int x) { return unsendable{std::to_string(x)}; }
+
+// A serializable function object.
+struct scaler {
+    int factor = 1;
+    template <class Archive>
+    void serialize(Archive& ar, const unsigned) {
+        ar & factor;
+    }
+    int operator()(int x) const { return factor * x; }
+};
+
+// ---- helpers ---------------------------------------------------------------------
+
+mp::Pool make_pool(mp::start_method method, int processes) { return mp::get_context(method).Pool(processes); }
+mp::Pool make_pool(mp::start_method method, mp::PoolOptions options) {
+    return mp::get_context(method).Pool(std::move(options));
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// A FIFO the test reads events from; opened read-write so it never sees EOF.
+class fifo {
+public:
+    fifo() {
+        char tmpl[] = "/tmp/mproc-pool-XXXXXX";
+        dir_ = ::mkdtemp(tmpl);
+        path_ = dir_ + "/events";
+        ::mkfifo(path_.c_str(), 0600);
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    }
+    ~fifo() {
+        ::close(fd_);
+        ::unlink(path_.c_str());
+        ::rmdir(dir_.c_str());
+    }
+    const std::string& path() const { return path_; }
+    // Waits for `n` events (bytes); false if they do not come within `timeout`.
+    bool wait(int n, std::chrono::milliseconds timeout = 10s) {
+        auto until = std::chrono::steady_clock::now() + timeout;
+        while (n > 0) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+            char buf[64];
+            ssize_t got = ::read(fd_, buf, std::min<std::size_t>(sizeof buf, static_cast<std::size_t>(n)));
+            if (got > 0) n -= static_cast<int>(got);
+        }
+        return true;
+    }
+
+private:
+    std::string dir_, path_;
+    int fd_ = -1;
+};
+
+int thread_count() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+    return -1;
+}
+
+int thread_count_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+    return -1;
+}
+
+// Processes of group `pgid` that are still running (not zombies).
+std::vector<pid_t> running_in_group(pid_t pgid) {
+    std::vector<pid_t> out;
+    DIR* dir = ::opendir("/proc");
+    while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        pid_t pid = std::stoi(e->d_name);
+        auto f = test_support::stat_fields(pid);
+        if (f.size() > 2 && f[0] != "Z" && std::stoi(f[2]) == pgid) out.push_back(pid);
+    }
+    ::closedir(dir);
+    return out;
+}
+
+bool no_zombies() {
+    return test_support::eventually([] { return test_support::zombie_children().empty(); }, 10s);
+}
+
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+// ---- the API --------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(apply_and_apply_async_return_the_result, methods(), method) {
+    auto pool = make_pool(method, 2);
+    BOOST_TEST(pool.processes() == 2);
+    BOOST_TEST(pool.apply(square, 7) == 49);
+    BOOST_TEST(pool.apply(add, 2, 3) == 5);
+    BOOST_TEST(pool.apply(greet, std::string("job"), 4) == "job#4");
+    BOOST_TEST((pool.apply(repeat, 5, 3) == std::vector<int>{5, 5, 5}));
+    BOOST_TEST(pool.apply(scaler{3}, 5) == 15);
+    BOOST_TEST(pool.apply([](int x) { return x + 1; }, 41) == 42);
+    pool.apply(nothing, 1);
+    auto r = pool.apply_async(square, 9);
+    BOOST_TEST(r.get() == 81);
+    BOOST_TEST(r.get() == 81);  // again
+    BOOST_TEST(r.ready());
+    BOOST_TEST(r.successful());
+    const int pid = pool.apply(worker_pid, 0);
+    BOOST_TEST(pid != ::getpid());
+    BOOST_TEST(pid > 0);
+    pool.close();
+    pool.join();
+}
+
+BOOST_DATA_TEST_CASE(map_takes_any_range_and_keeps_order, methods(), method) {
+    auto pool = make_pool(method, 2);
+    std::vector<int> expected;
+    for (int i = 0; i < 1000; ++i) expected.push_back(i * i);
+    BOOST_TEST(pool.map(square, std::views::iota(0, 1000)) == expected);
+    std::list<int> list{1, 2, 3};
+    BOOST_TEST((pool.map(square, list) == std::vector<int>{1, 4, 9}));
+    BOOST_TEST((pool.map(square, std::vector<int>{4, 5}, 1) == std::vector<int>{16, 25}));
+    BOOST_TEST((pool.map(square, std::vector<int>{1, 2, 3, 4, 5}, 2) == std::vector<int>{1, 4, 9, 16, 25}));
+    BOOST_TEST(pool.map(square, std::vector<int>{}).empty());
+    // An input range that is not sized (filter).
+    auto odd = std::views::iota(0, 10) | std::views::filter([](int x) { return x % 2 == 1; });
+    BOOST_TEST((pool.map(square, odd) == std::vector<int>{1, 9, 25, 49, 81}));
+    std::vector<std::string> names{"a", "b"};
+    auto greeted = pool.map([](std::string s) { return s + "!"; }, names);
+    BOOST_TEST((greeted == std::vector<std::string>{"a!", "b!"}));
+    pool.map(nothing, std::vector<int>{1, 2, 3});  // void: returns nothing
+    auto m = pool.map_async(square, std::vector<int>{2, 3});
+    BOOST_TEST((m.get() == std::vector<int>{4, 9}));
+    BOOST_CHECK_THROW(pool.map(square, std::vector<int>{1}, 0), std::invalid_argument);
+}
+
+BOOST_DATA_TEST_CASE(starmap_spreads_tuples_over_the_arguments, methods(), method) {
+    auto pool = make_pool(method, 2);
+    std::vector<std::tuple<int, int>> pairs{{1, 2}, {3, 4}, {5, 6}};
+    BOOST_TEST((pool.starmap(add, pairs) == std::vector<int>{3, 7, 11}));
+    auto r = pool.starmap_async(greet, std::vector<std::tuple<std::string, int>>{{"x", 1}, {"y", 2}});
+    BOOST_TEST((r.get() == std::vector<std::string>{"x#1", "y#2"}));
+    std::vector<std::pair<int, int>> as_pairs{{10, 1}};
+    BOOST_TEST((pool.starmap(add, as_pairs) == std::vector<int>{11}));
+}
+
+BOOST_DATA_TEST_CASE(imap_yields_in_order_and_imap_unordered_all, methods(), method) {
+    auto pool = make_pool(method, 2);
+    std::vector<int> got;
+    for (int v : pool.imap(square, std::views::iota(0, 50))) got.push_back(v);
+    std::vector<int> expected;
+    for (int i = 0; i < 50; ++i) expected.push_back(i * i);
+    BOOST_TEST(got == expected);
+    got.clear();
+    for (int v : pool.imap(square, std::views::iota(0, 50), 7)) got.push_back(v);
+    BOOST_TEST(got == expected);
+    std::multiset<int> unordered;
+    auto it = pool.imap_unordered(square, std::views::iota(0, 50), 3);
+    while (auto v = it.next(10s)) unordered.insert(*v);
+    BOOST_TEST((unordered == std::multiset<int>(expected.begin(), expected.end())));
+    // next(timeout) on a result that is not there yet.
+    auto slow = pool.imap([](int ms) { return slow_square(ms, ms); }, std::vector<int>{300});
+    BOOST_CHECK_THROW(slow.next(50ms), mp::TimeoutError);
+    BOOST_TEST(*slow.next(10s) == 90000);
+}
+
+BOOST_DATA_TEST_CASE(an_async_result_times_out_and_reports_readiness, methods(), method) {
+    auto pool = make_pool(method, 1);
+    auto r = pool.apply_async(slow_square, 3, 300);
+    BOOST_TEST(!r.ready());
+    BOOST_CHECK_THROW(r.successful(), mp::ProcessError);
+    auto start = std::chrono::steady_clock::now();
+    BOOST_CHECK_THROW(r.get(50ms), mp::TimeoutError);
+    BOOST_TEST(seconds_since(start) >= 0.05);
+    BOOST_TEST(!r.wait(10ms));
+    BOOST_TEST(r.wait(10s));
+    BOOST_TEST(r.ready());
+    BOOST_TEST(r.get() == 9);
+}
+
+BOOST_DATA_TEST_CASE(callbacks_run_before_get_returns, methods(), method) {
+    auto pool = make_pool(method, 2);
+    std::atomic<int> value{0};
+    std::atomic<int> errors{0};
+    auto r = pool.apply_async(mp::callbacks{[&](const int& v) { value = v; }, [&](std::exception_ptr) { ++errors; }},
+                              square, 6);
+    BOOST_TEST(r.get() == 36);
+    BOOST_TEST(value == 36);
+    auto e = pool.apply_async(mp::callbacks{[&](const int& v) { value = v; }, [&](std::exception_ptr p) {
+                                                try {
+                                                    std::rethrow_exception(p);
+                                                } catch (const mp::RemoteError&) {
+                                                    ++errors;
+                                                }
+                                            }},
+                              throw_runtime_error, 3);
+    BOOST_CHECK_THROW(e.get(), mp::RemoteError);
+    BOOST_TEST(errors == 1);
+    std::vector<int> mapped;
+    auto m = pool.map_async(mp::callbacks{.callback = [&](const std::vector<int>& v) { mapped = v; }}, square,
+                            std::vector<int>{1, 2});
+    m.wait();
+    BOOST_TEST((mapped == std::vector<int>{1, 4}));
+}
+
+BOOST_DATA_TEST_CASE(callbacks_run_while_the_caller_waits_elsewhere, methods(), method) {
+    // Nobody calls into the pool: the progress thread delivers the result.
+    auto pool = make_pool(method, 2);
+    fifo events;
+    const std::string path = events.path();
+    static std::string callback_fifo;
+    callback_fifo = path;
+    auto r = pool.apply_async(mp::callbacks{[](const int&) { signal_fifo(callback_fifo); }}, square, 5);
+    BOOST_TEST(events.wait(1));
+    BOOST_TEST(r.get() == 25);
+}
+
+BOOST_DATA_TEST_CASE(misuse_raises_as_python, methods(), method) {
+    BOOST_CHECK_THROW(make_pool(method, 0), std::invalid_argument);
+    BOOST_CHECK_THROW(make_pool(method, mp::PoolOptions{.processes = 1, .maxtasksperchild = 0}), std::invalid_argument);
+    auto pool = make_pool(method, 1);
+    BOOST_CHECK_THROW(pool.join(), mp::ProcessError);  // not closed
+    pool.close();
+    BOOST_TEST(error_of([&] { pool.apply(square, 1); }) == "Pool not running");
+    BOOST_CHECK_THROW(pool.map(square, std::vector<int>{1}), mp::ProcessError);
+    pool.join();
+    pool.join();  // again: nothing to do
+}
+
+// ---- faults ---------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(a_task_exception_is_a_remote_error_and_the_pool_goes_on, methods(), method) {
+    auto pool = make_pool(method, 2);
+    const int pid_probe = pool.apply(worker_pid, 0);
+    BOOST_TEST(pid_probe > 0);
+    try {
+        pool.apply(throw_runtime_error, 3);
+        BOOST_FAIL("no exception");
+    } catch (const mp::RemoteError& e) {
+        BOOST_TEST(e.type_name() == "std::runtime_error");
+        BOOST_TEST(e.message() == "three is not allowed");
+        BOOST_TEST(std::string(e.what()).find("three is not allowed") != std::string::npos);
+        BOOST_TEST(e.pid() != ::getpid());
+        BOOST_TEST(e.pid() > 0);
+    }
+    try {
+        pool.apply(throw_custom, 0);
+        BOOST_FAIL("no exception");
+    } catch (const mp::RemoteError& e) {
+        BOOST_TEST(e.type_name().find("custom_error") != std::string::npos);
+    }
+    // In a map, the failing item fails the map.
+    BOOST_CHECK_THROW(pool.map(throw_runtime_error, std::views::iota(0, 10)), mp::RemoteError);
+    BOOST_TEST(pool.apply(square, 4) == 16);
+    // In imap, only its item.
+    auto it = pool.imap(throw_runtime_error, std::views::iota(0, 5));
+    BOOST_TEST(*it.next() == 0);
+    BOOST_TEST(*it.next() == 1);
+    BOOST_TEST(*it.next() == 2);
+    BOOST_CHECK_THROW(it.next(), mp::RemoteError);
+    BOOST_TEST(*it.next() == 4);
+    BOOST_TEST(!it.next());
+}
+
+BOOST_DATA_TEST_CASE(a_result_that_cannot_be_sent_fails_that_task_only, methods(), method) {
+    auto pool = make_pool(method, 1);
+    try {
+        pool.apply(make_unsendable, 1);
+        BOOST_FAIL("no exception");
+    } catch (const mp::RemoteError& e) {
+        BOOST_TEST(std::string(e.what()).find("could not be sent") != std::string::npos, e.what());
+        BOOST_TEST(std::string(e.what()).find("cannot save this") != std::string::npos, e.what());
+    }
+    BOOST_TEST(pool.apply(square, 3) == 9);
+}
+
+BOOST_DATA_TEST_CASE(a_dying_worker_fails_exactly_its_task_within_a_second, methods(), method) {
+    const char* signal_text[] = {"signal 9 (SIGKILL)", "signal 6 (SIGABRT)", "signal 11 (SIGSEGV)",
+                                 "exited with status 7"};
+    auto pool = make_pool(method, 1);
+    for (int how = 0; how < 4; ++how) {
+        const int pid = pool.apply(worker_pid, 0);
+        // Queued behind the victim: not handed out, or held but not started.
+        auto victim = pool.apply_async(die, how);
+        std::vector<mp::AsyncResult<int>> behind;
+        for (int i = 0; i < 5; ++i) behind.push_back(pool.apply_async(square, i));
+        auto start = std::chrono::steady_clock::now();
+        try {
+            victim.get(10s);
+            BOOST_FAIL("no exception");
+        } catch (const mp::BrokenPool& e) {
+            const std::string what = e.what();
+            BOOST_TEST(what.find("worker " + std::to_string(pid)) != std::string::npos, what);
+            BOOST_TEST(what.find(signal_text[how]) != std::string::npos, what);
+        }
+        BOOST_TEST(seconds_since(start) < 1.0);
+        for (int i = 0; i < 5; ++i) BOOST_TEST(behind[static_cast<std::size_t>(i)].get(10s) == i * i);
+        BOOST_TEST(pool.apply(worker_pid, 0) != pid);  // replaced
+    }
+    // A map whose worker dies fails as a whole; the pool goes on.
+    std::vector<int> items{0, 0, 0, 0};
+    BOOST_CHECK_THROW(pool.map(die, items), mp::BrokenPool);
+    BOOST_TEST(pool.apply(square, 5) == 25);
+    pool.close();
+    pool.join();
+    BOOST_TEST(no_zombies());
+}
+
+BOOST_DATA_TEST_CASE(a_hundred_deaths_in_a_row, methods(), method) {
+    const int deaths = test_support::scaled(100, 20);
+    auto pool = make_pool(method, 2);
+    int errors = 0;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < deaths; ++i) {
+        try {
+            pool.apply_async(die, 0).get(10s);
+        } catch (const mp::BrokenPool&) {
+            ++errors;
+        }
+    }
+    BOOST_TEST(errors == deaths);
+    BOOST_TEST(pool.apply(square, 12) == 144);
+    BOOST_TEST_MESSAGE(method << ": " << deaths << " deaths in " << seconds_since(start) << " s");
+    pool.close();
+    pool.join();
+    BOOST_TEST(no_zombies());
+}
+
+BOOST_DATA_TEST_CASE(a_throwing_initializer_fails_pending_results_without_respawning, methods(), method) {
+    auto pool = make_pool(method, mp::PoolOptions{.processes = 2, .initializer = failing_init});
+    auto r = pool.apply_async(square, 2);
+    auto start = std::chrono::steady_clock::now();
+    try {
+        r.get(10s);
+        BOOST_FAIL("no exception");
+    } catch (const mp::BrokenPool& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("initializer") != std::string::npos, what);
+        BOOST_TEST(what.find("std::logic_error: no configuration") != std::string::npos, what);
+    }
+    BOOST_TEST(seconds_since(start) < 5.0);
+    BOOST_CHECK_THROW(pool.apply(square, 3), mp::BrokenPool);  // later submissions too
+    pool.close();
+    pool.join();  // returns: no worker is being respawned
+    BOOST_TEST(mp::active_children().empty());
+    BOOST_TEST(no_zombies());
+}
+
+BOOST_DATA_TEST_CASE(the_initializer_runs_once_per_worker_before_its_first_task, methods(), method) {
+    auto pool = make_pool(method, mp::PoolOptions{.processes = 2, .initializer = count_init});
+    for (int v : pool.map(times_initialized, std::views::iota(0, 40), 1)) BOOST_TEST(v == 1);
+    auto with_args = make_pool(method, mp::PoolOptions{.processes = 1,
+                                                       .initializer = mp::initializer(set_init_value, 40, std::string("ab"))});
+    BOOST_TEST(with_args.apply(read_init_value, 0) == 42);
+    BOOST_TEST(with_args.apply(times_initialized, 0) == 1);
+}
+
+BOOST_DATA_TEST_CASE(workers_retire_after_maxtasksperchild, methods(), method) {
+    auto pool = make_pool(method, mp::PoolOptions{.processes = 1, .initializer = count_init, .maxtasksperchild = 2});
+    std::vector<int> pids;
+    for (int i = 0; i < 6; ++i) pids.push_back(pool.apply(worker_pid, i));
+    BOOST_TEST(std::set<int>(pids.begin(), pids.end()).size() == 3u);
+    BOOST_TEST(pids[0] == pids[1]);
+    BOOST_TEST(pids[2] == pids[3]);
+    // Each replacement ran the initializer once.
+    BOOST_TEST(pool.apply(times_initialized, 0) == 1);
+    // A map's chunks spread over retiring workers.
+    std::vector<int> expected;
+    for (int i = 0; i < 20; ++i) expected.push_back(i * i);
+    BOOST_TEST(pool.map(square, std::views::iota(0, 20), 1) == expected);
+    pool.close();
+    pool.join();
+    BOOST_TEST(no_zombies());
+}
+
+BOOST_DATA_TEST_CASE(terminate_during_a_map_returns_within_a_second, methods(), method) {
+    fifo events;
+    auto pool = make_pool(method, 2);
+    const auto pids = pool.map(worker_pid, std::vector<int>{0, 0, 0, 0}, 1);
+    std::vector<std::string> args(6, events.path());
+    std::atomic<bool> failed{false};
+    std::thread mapper([&] {
+        try {
+            pool.map(block, args, 1);
+        } catch (const mp::BrokenPool&) {
+            failed = true;
+        }
+    });
+    BOOST_TEST(events.wait(2));  // both workers are inside a task
+    auto start = std::chrono::steady_clock::now();
+    pool.terminate();
+    BOOST_TEST(seconds_since(start) < 1.0);
+    mapper.join();
+    BOOST_TEST(failed);
+    for (int pid : pids) BOOST_TEST(!test_support::running(pid));
+    BOOST_TEST(mp::active_children().empty());
+    pool.join();
+    BOOST_TEST(no_zombies());
+}
+
+BOOST_DATA_TEST_CASE(the_destructor_terminates_and_pending_results_fail, methods(), method) {
+    fifo events;
+    mp::AsyncResult<int> r;
+    {
+        auto pool = make_pool(method, 1);
+        r = pool.apply_async(block, events.path());
+        BOOST_TEST(events.wait(1));
+    }
+    BOOST_CHECK_THROW(r.get(1s), mp::BrokenPool);
+    BOOST_TEST(mp::active_children().empty());
+}
+
+BOOST_DATA_TEST_CASE(a_hundred_pools_leave_nothing_behind, methods(), method) {
+    const int pools = test_support::scaled(100, 10);
+    {
+        auto warm = make_pool(method, 2);  // first-use state (fork server, caches)
+        warm.apply(square, 1);
+    }
+    BOOST_TEST(no_zombies());
+    const auto fds = test_support::open_fds();
+    const int threads = thread_count();
+    for (int i = 0; i < pools; ++i) {
+        auto pool = make_pool(method, 2);
+        if (i % 2 == 0) {
+            BOOST_TEST(pool.apply(square, i) == i * i);
+            pool.close();
+            pool.join();
+        }
+    }
+    BOOST_TEST(test_support::open_fds() == fds);
+    BOOST_TEST(thread_count() == threads);
+    BOOST_TEST(no_zombies());
+    BOOST_TEST(mp::active_children().empty());
+}
+
+BOOST_DATA_TEST_CASE(several_threads_share_one_pool, methods(), method) {
+    auto pool = make_pool(method, 2);
+    const int per_thread = test_support::scaled(200, 40);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                const int x = t * 1000 + i;
+                if (i % 10 == 0) {
+                    auto ys = pool.map(square, std::vector<int>{x, x + 1}, 1);
+                    if (ys != std::vector<int>{x * x, (x + 1) * (x + 1)}) ++wrong;
+                } else if (i % 2) {
+                    if (pool.apply(square, x) != x * x) ++wrong;
+                } else {
+                    if (pool.apply_async(add, x, 1).get() != x + 1) ++wrong;
+                }
+            }
+        });
+    for (auto& t : threads) t.join();
+    BOOST_TEST(wrong == 0);
+}
+
+BOOST_AUTO_TEST_CASE(fork_workers_come_from_a_single_threaded_zygote) {
+    auto pool = make_pool(mp::fork, 2);
+    // A thread of the parent runs (and holds a lock) while a worker is replaced.
+    std::mutex held;
+    std::atomic<bool> stop{false};
+    std::thread busy([&] {
+        while (!stop) {
+            std::lock_guard lock(held);
+        }
+    });
+    const int zygote = pool.apply(parent_of_worker, 0);
+    BOOST_TEST(zygote != ::getpid());
+#if defined(__SANITIZE_THREAD__)
+    // TSan's runtime may start its own background thread in a forked child.
+    BOOST_TEST(thread_count_of(zygote) <= 2);
+#else
+    BOOST_TEST(thread_count_of(zygote) == 1);
+#endif
+    BOOST_CHECK_THROW(pool.apply(die, 0), mp::BrokenPool);
+    BOOST_TEST(pool.apply(parent_of_worker, 0) == zygote);  // the replacement too
+    BOOST_TEST(pool.apply(square, 3) == 9);
+    stop = true;
+    busy.join();
+}
+
+BOOST_DATA_TEST_CASE(sigint_to_the_group_ends_a_program_blocked_in_map, methods(), method) {
+    fifo events;
+    const pid_t child = ::fork();
+    BOOST_REQUIRE(child >= 0);
+    if (child == 0) {
+        ::setpgid(0, 0);
+        std::signal(SIGINT, SIG_DFL);
+        auto pool = mp::get_context(method).Pool(2);
+        pool.map(block, std::vector<std::string>(4, events.path()), 1);
+        ::_exit(0);  // not reached
+    }
+    ::setpgid(child, child);
+    BOOST_TEST(events.wait(2));  // the program is blocked in map, both workers busy
+    auto start = std::chrono::steady_clock::now();
+    ::kill(-child, SIGINT);
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    pollfd p{pidfd, POLLIN, 0};
+    BOOST_TEST(::poll(&p, 1, 10000) == 1);
+    ::close(pidfd);
+    int status = 0;
+    BOOST_TEST(::waitpid(child, &status, 0) == child);
+    BOOST_TEST(WIFSIGNALED(status));
+    BOOST_TEST(seconds_since(start) < 1.0);
+    BOOST_TEST(test_support::eventually([&] { return running_in_group(child).empty(); }, 10s));
+}
