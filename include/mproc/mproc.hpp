@@ -9,6 +9,7 @@
 #include <mproc/main.hpp>
 #include <mproc/os.hpp>
 #include <mproc/process.hpp>
+#include <mproc/queue.hpp>
 #include <mproc/start_method.hpp>
 #include <mproc/subprocess.hpp>
 #include <mproc/wait.hpp>
