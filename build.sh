@@ -6,6 +6,8 @@
 #                                   "N passed, N failed" (test cases, all modules)
 #   ./build.sh bench                build release benchmarks, print the comparison table
 #   ./build.sh fuzz SECONDS         run the libFuzzer harnesses in test/fuzz/
+#   ./build.sh stress [SECONDS]     build every test/stress/*.cpp in release and run
+#                                   each for SECONDS (default 30); not part of test
 #   ./build.sh install --prefix DIR install headers, library, CMake and pkg-config files
 #
 # Installs the Debian packages it needs (apt-get install -y) when they are missing.
@@ -107,6 +109,20 @@ cmd_fuzz() {
     bash test/fuzz/run.sh "$seconds"
 }
 
+cmd_stress() {
+    local seconds=${1:-30} src name bin rc=0
+    need_packages "${base_packages[@]}"
+    b2_build variant=release test/stress//all
+    for src in test/stress/*.cpp; do
+        name=$(basename "$src" .cpp)
+        bin=$(find "$PWD/bin/test/stress" -type f -path '*/release/*' -name "$name" -perm -u+x | head -n 1)
+        [ -n "$bin" ] || die "no binary for $src"
+        echo "=== test/stress/$name $seconds ==="
+        "$bin" "$seconds" || { echo "build.sh: test/stress/$name failed" >&2; rc=1; }
+    done
+    return $rc
+}
+
 cmd_install() {
     [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ] || die "usage: ./build.sh install --prefix DIR"
     need_packages "${base_packages[@]}"
@@ -118,6 +134,7 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     bench) shift; cmd_bench "$@" ;;
     fuzz) shift; cmd_fuzz "$@" ;;
+    stress) shift; cmd_stress "$@" ;;
     install) shift; cmd_install "$@" ;;
-    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
