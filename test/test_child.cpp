@@ -1,7 +1,7 @@
 #define BOOST_TEST_MODULE child
 #include <boost/test/unit_test.hpp>
 
-#include "lifecycle.hpp"
+#include "lifecycle/abandoned.hpp"
 #include "posix/child.hpp"
 #include "posix/poll.hpp"
 

@@ -3,7 +3,7 @@
 
 #include <mproc/errors.hpp>
 
-#include "frame.hpp"
+#include "codec/frame.hpp"
 
 #include <random>
 #include <string>

@@ -18,9 +18,8 @@
 
 #include <mproc/detail/archive.hpp>
 #include <mproc/detail/serialize_std.hpp>
+#include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
-
-#include <boost/core/demangle.hpp>
 
 #include <array>
 #include <bit>
@@ -70,11 +69,6 @@ bool valid_bytes(const char* p) {
     } else {
         return true;
     }
-}
-
-template <class T>
-std::string type_name() {
-    return boost::core::demangle(typeid(T).name());
 }
 
 }  // namespace detail

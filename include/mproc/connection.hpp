@@ -19,7 +19,7 @@
 
 #include <mproc/codec.hpp>
 #include <mproc/detail/fd_transfer.hpp>
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <boost/serialization/split_member.hpp>
 

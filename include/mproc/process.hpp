@@ -38,7 +38,7 @@
 #pragma once
 
 #include <mproc/detail/process_target.hpp>
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 #include <mproc/start_method.hpp>
 
 #include <chrono>

@@ -32,7 +32,7 @@
 /// from different threads at once.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 #include <mproc/errors.hpp>
 
 #include <chrono>

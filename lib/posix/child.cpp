@@ -1,4 +1,5 @@
 #include "posix/child.hpp"
+
 #include "posix/fd.hpp"
 #include "posix/pidfd.hpp"
 

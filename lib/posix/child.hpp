@@ -6,7 +6,7 @@
 
 #include "posix/poll.hpp"
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <optional>
 #include <sys/types.h>

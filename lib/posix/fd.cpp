@@ -1,4 +1,5 @@
 #include "posix/fd.hpp"
+
 #include "posix/sigpipe.hpp"
 
 #include <cerrno>

@@ -2,7 +2,7 @@
 // with EINTR retry, and the one errno-to-exception helper.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <cstddef>
 #include <sys/uio.h>

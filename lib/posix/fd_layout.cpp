@@ -1,10 +1,9 @@
 #include "posix/fd_layout.hpp"
 
+#include "posix/close_range.hpp"
+
 #include <algorithm>
 #include <cerrno>
-#include <climits>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace mproc::posix {
@@ -27,15 +26,7 @@ bool keep_only_fds(std::span<const int> fds) noexcept {
     for (int i = 0; i < n; ++i)
         if (::dup2(staging + i, first_passed_fd + i) < 0) return false;  // dup2 clears close-on-exec
     const int first_closed = first_passed_fd + n;
-#ifdef SYS_close_range
-    if (::syscall(SYS_close_range, static_cast<unsigned>(first_closed), UINT_MAX, 0u) == 0) return true;
-#endif
-    rlimit limit{};
-    const int top = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < (1u << 20)
-                        ? static_cast<int>(limit.rlim_cur)
-                        : 1 << 20;
-    for (int fd = first_closed; fd < top; ++fd) ::close(fd);
-    return true;
+    return close_descriptors(first_closed, -1) == 0;
 }
 
 }  // namespace mproc::posix

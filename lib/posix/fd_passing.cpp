@@ -1,4 +1,5 @@
 #include "posix/fd_passing.hpp"
+
 #include "posix/fd.hpp"
 
 #include <cerrno>

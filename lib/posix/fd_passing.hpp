@@ -2,7 +2,7 @@
 // mproc's fork server receives the descriptors a child needs.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <cstddef>
 #include <optional>

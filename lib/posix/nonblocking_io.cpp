@@ -1,4 +1,5 @@
 #include "posix/nonblocking_io.hpp"
+
 #include "posix/fd.hpp"
 
 #include <cerrno>

@@ -2,7 +2,7 @@
 //
 // Linux sends the signal when the *thread* that created the child exits, not
 // when the parent process does: a child must be created by a thread that
-// lives as long as its process (see lib/start/launcher.hpp).
+// lives as long as its process (see lib/start/creator_thread.hpp).
 #pragma once
 
 #include <sys/types.h>

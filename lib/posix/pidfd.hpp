@@ -5,7 +5,7 @@
 
 #include "posix/poll.hpp"
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <sys/types.h>
 

@@ -1,4 +1,5 @@
 #include "posix/poll.hpp"
+
 #include "posix/fd.hpp"
 
 #include <cerrno>

@@ -1,4 +1,5 @@
 #include "posix/process_group.hpp"
+
 #include "posix/fd.hpp"
 
 #include <cerrno>

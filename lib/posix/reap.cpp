@@ -1,4 +1,5 @@
 #include "posix/reap.hpp"
+
 #include "posix/child.hpp"
 
 #include <cerrno>

@@ -1,4 +1,5 @@
 #include "posix/signals.hpp"
+
 #include "posix/fd.hpp"
 
 #include <pthread.h>

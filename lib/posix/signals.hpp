@@ -2,7 +2,7 @@
 // installs a signal handler in a user's process.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <csignal>
 

@@ -1,4 +1,6 @@
 #include "posix/spawn.hpp"
+#include "posix/close_range.hpp"
+#include "posix/config.hpp"
 #include "posix/fd.hpp"
 #include "posix/open.hpp"
 
@@ -19,12 +21,6 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
-// Code that runs in the child shares the parent's memory (CLONE_VM): it must
-// not be instrumented by sanitizers (whose bookkeeping belongs to the parent's
-// thread) and may only make raw system calls (no libc wrapper that could be
-// intercepted, take a lock or touch the parent's state).
-#define MPROC_CHILD_CODE __attribute__((noinline, no_sanitize("address", "thread", "undefined")))
-
 namespace mproc::posix {
 
 namespace {
@@ -33,6 +29,7 @@ const char* stage_name(spawn_stage stage) {
     switch (stage) {
         case spawn_stage::stdio: return "child: redirecting stdin/stdout/stderr";
         case spawn_stage::keep_fds: return "child: keeping pass_fds open";
+        case spawn_stage::cwd: return "child: changing the working directory";
         case spawn_stage::hook: return "child: setting up";
         case spawn_stage::signals: return "child: restoring signal defaults";
         case spawn_stage::session: return "child: starting a new session or process group";
@@ -113,28 +110,6 @@ MPROC_CHILD_CODE void child_fail(int error_fd, spawn_stage stage, int err) {
     for (;;) ::syscall(SYS_exit_group, 127);  // never exit(): no atexit handlers, no stdio flush
 }
 
-// The descriptor limit, for the close loop where close_range is missing.
-MPROC_CHILD_CODE long descriptor_limit() {
-    struct {
-        std::uint64_t cur, max;
-    } limit{0, 0};
-    if (::syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &limit) != 0 || limit.cur > (1u << 20)) return 1L << 20;
-    return static_cast<long>(limit.cur);
-}
-
-MPROC_CHILD_CODE int close_span(int lo, long hi) {
-    if (lo > hi) return 0;
-#ifdef SYS_close_range
-    unsigned int last = hi >= static_cast<long>(~0U) ? ~0U : static_cast<unsigned int>(hi);
-    if (::syscall(SYS_close_range, static_cast<unsigned int>(lo), last, 0U) == 0) return 0;
-    if (errno != ENOSYS && errno != EINVAL) return errno;
-#endif
-    // Kernels before 5.9: close one by one up to the descriptor limit.
-    const long max_fd = descriptor_limit();
-    for (long fd = lo; fd <= hi && fd < max_fd; ++fd) ::syscall(SYS_close, fd);
-    return 0;
-}
-
 MPROC_CHILD_CODE int child_main(void* raw) {
     const child_args& a = *static_cast<const child_args*>(raw);
     const spawn_plan& plan = *a.plan;
@@ -153,6 +128,8 @@ MPROC_CHILD_CODE int child_main(void* raw) {
     for (std::size_t i = 0; i < plan.keep_count; ++i)
         if (::syscall(SYS_fcntl, plan.keep_fds[i], F_SETFD, 0) < 0)
             child_fail(a.error_fd, spawn_stage::keep_fds, errno);
+
+    if (plan.cwd && ::syscall(SYS_chdir, plan.cwd) < 0) child_fail(a.error_fd, spawn_stage::cwd, errno);
 
     if (plan.child_hook) {
         int err = plan.child_hook(plan.hook_context);
@@ -177,10 +154,10 @@ MPROC_CHILD_CODE int child_main(void* raw) {
     if (plan.close_fds) {
         int lo = 3;
         for (std::size_t i = 0; i < a.keep_count; ++i) {
-            if (int err = close_span(lo, a.keep[i] - 1L)) child_fail(a.error_fd, spawn_stage::close_fds, err);
+            if (int err = close_descriptors(lo, a.keep[i] - 1L)) child_fail(a.error_fd, spawn_stage::close_fds, err);
             lo = a.keep[i] + 1;
         }
-        if (int err = close_span(lo, static_cast<long>(~0U)))
+        if (int err = close_descriptors(lo, -1))
             child_fail(a.error_fd, spawn_stage::close_fds, err);
     }
 
@@ -220,14 +197,16 @@ pid_t spawn(const spawn_plan& plan) {
     auto [error_read, error_write] = make_pipe();
     // The child's stdio set-up must not overwrite it: keep it above 2 (and
     // close the low number, or our copy of the write end keeps the pipe open).
-    if (error_write.get() <= 2) error_write = dup_at_least(error_write.get(), 3);
+    move_above_stdio(error_write);
 
     std::vector<int> keep(plan.keep_fds, plan.keep_fds + plan.keep_count);
     keep.push_back(error_write.get());
     std::sort(keep.begin(), keep.end());
     keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
 
-    child_args args{&plan, error_write.get(), keep.data(), keep.size()};
+    spawn_plan with_environment = plan;
+    if (!with_environment.envp) with_environment.envp = environ;
+    child_args args{&with_environment, error_write.get(), keep.data(), keep.size()};
     void* stack = this_thread_stack().top();
 
     // No signal handler may run in the child while it shares our memory; it

@@ -5,7 +5,7 @@
 //
 // This is the step Boost.Process v2 (1.81) gets wrong in several ways that its
 // launcher and init hooks cannot fix, because they sit in the launch itself
-// (lib/subprocess/launcher.cpp keeps the rest of v2's launcher protocol):
+// (so lib/subprocess/ uses no v2 launcher):
 //  - its default_launcher fork()s (page tables copied: 16x slower with a
 //    256 MiB heap) and its vfork_launcher calls io_context::notify_fork in
 //    the vfork child, breaking a long-lived io_context (boostorg/process#314);
@@ -17,12 +17,14 @@
 //    (boostorg/process#514): here a raw exit_group;
 //  - the failed child is never waited for and stays a zombie
 //    (boostorg/process#285): here it is reaped before the error is thrown;
-//  - signal dispositions and the signal mask leak into the child.
+//  - signal dispositions and the signal mask leak into the child;
+//  - its process_start_dir changes directory in on_exec_setup, a hook of the
+//    launchers above: here spawn_plan::cwd.
 #pragma once
 
 #include <cstddef>
-#include <system_error>
 #include <sys/types.h>
+#include <system_error>
 
 namespace mproc::posix {
 
@@ -33,6 +35,7 @@ struct spawn_plan {
     /// reported, else the last (Python's rule).
     const char* const* programs = nullptr;
     const char* const* argv = nullptr;
+    /// The child's environment; null: this process's (environ).
     const char* const* envp = nullptr;
 
     /// Source descriptor for the child's 0, 1, 2: `inherit` leaves the
@@ -50,6 +53,9 @@ struct spawn_plan {
     /// Close every descriptor above 2 that is not in keep_fds.
     bool close_fds = true;
 
+    /// The child's working directory (chdir after the stdio set-up), or null.
+    const char* cwd = nullptr;
+
     bool new_session = false;       ///< setsid()
     pid_t process_group = -1;       ///< setpgid(0, process_group) when >= 0
 
@@ -63,6 +69,7 @@ struct spawn_plan {
 enum class spawn_stage : int {
     stdio = 1,      ///< duplicating the stdio descriptors
     keep_fds,       ///< making a pass_fds descriptor inheritable
+    cwd,            ///< changing to spawn_plan::cwd
     hook,           ///< spawn_plan::child_hook
     signals,        ///< restoring default signal dispositions and mask
     session,        ///< setsid / setpgid

@@ -2,6 +2,8 @@
 // The main executable is the first object dl_iterate_phdr reports (its name
 // differs between parent and child, so it is sent as ""); libraries are
 // found again by the path they were loaded from.
+#include "posix/open.hpp"
+
 #include <mproc/detail/code_ref.hpp>
 #include <mproc/errors.hpp>
 
@@ -10,7 +12,6 @@
 #include <elf.h>
 #include <link.h>
 #include <string_view>
-#include <sys/stat.h>
 #include <utility>
 
 namespace mproc::detail {
@@ -39,17 +40,10 @@ std::string_view build_id(const dl_phdr_info& info) {
     return {};
 }
 
-std::string file_identity(const char* path) {
-    struct stat st;
-    if (::stat(path, &st) != 0) return "file:?";
-    return "file:" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) +
-           ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
-}
-
 std::string identity(const dl_phdr_info& info, bool main_program) {
     std::string_view id = build_id(info);
     if (!id.empty()) return "build-id:" + std::string(id);
-    return file_identity(main_program ? "/proc/self/exe" : info.dlpi_name);
+    return posix::file_identity(main_program ? "/proc/self/exe" : info.dlpi_name);
 }
 
 bool in_segment(const dl_phdr_info& info, std::uintptr_t address, bool code_only) {

@@ -2,9 +2,8 @@
 // target in place, then _exits.
 #pragma once
 
-#include "start/popen.hpp"
-
-#include "current_process.hpp"
+#include "lifecycle/child.hpp"
+#include "lifecycle/self.hpp"
 
 #include <mproc/detail/process_target.hpp>
 
@@ -14,6 +13,6 @@ namespace mproc::start {
 
 /// Forks a child (from a long-lived thread) that becomes `context` and runs
 /// `target`. Throws std::system_error when fork fails.
-std::unique_ptr<popen> launch_fork(detail::process_target& target, self::child_context context);
+std::unique_ptr<lifecycle::child> launch_fork(detail::process_target& target, self::child_context context);
 
 }  // namespace mproc::start

@@ -10,9 +10,8 @@
 // dies with the client (PR_SET_PDEATHSIG), taking its children with it.
 #pragma once
 
-#include "start/popen.hpp"
-
-#include "current_process.hpp"
+#include "lifecycle/child.hpp"
+#include "lifecycle/self.hpp"
 
 #include <mproc/detail/process_target.hpp>
 
@@ -39,7 +38,7 @@ struct reply {
 
 /// Starts `target` in a child forked by this process's fork server (started
 /// on first use, restarted if it died).
-std::unique_ptr<popen> launch(const detail::process_target& target, const self::child_context& context);
+std::unique_ptr<lifecycle::child> launch(const detail::process_target& target, const self::child_context& context);
 
 /// The server's main loop, in the process started with forkserver_flag:
 /// requests arrive on `requests`.

@@ -1,15 +1,15 @@
 // The client side of the fork server: one server per process, started on
 // first use from a long-lived thread, restarted if it died.
-#include "start/forkserver.hpp"
-
-#include "per_process.hpp"
+#include "lifecycle/per_process.hpp"
 #include "posix/child.hpp"
 #include "posix/fd.hpp"
 #include "posix/fd_layout.hpp"
 #include "posix/fd_passing.hpp"
+#include "posix/fork.hpp"
 #include "posix/open.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/signals.hpp"
+#include "start/forkserver.hpp"
 #include "start/spawn.hpp"
 #include "start/task.hpp"
 
@@ -18,9 +18,7 @@
 #include <cerrno>
 #include <csignal>
 #include <mutex>
-#include <pthread.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace mproc::start::forkserver {
 
@@ -31,13 +29,13 @@ namespace {
 std::atomic<int> inherited_request_fd{-1};
 
 const bool fork_handler_installed = [] {
-    ::pthread_atfork(nullptr, nullptr, [] {
-        posix::unique_fd{inherited_request_fd.exchange(-1)};  // closed here
-    });
+    posix::at_fork({nullptr, nullptr, [] {
+                        posix::unique_fd{inherited_request_fd.exchange(-1)};  // closed here
+                    }});
     return true;
 }();
 
-class server_popen final : public popen {
+class server_popen final : public lifecycle::child {
 public:
     server_popen(pid_t pid, posix::unique_fd pidfd, posix::unique_fd status)
         : pid_(pid), pidfd_(std::move(pidfd)), status_(std::move(status)) {}
@@ -72,7 +70,7 @@ private:
 
 class client {
 public:
-    std::unique_ptr<popen> start(const encoded_task& task) {
+    std::unique_ptr<lifecycle::child> start(const encoded_task& task) {
         (void)fork_handler_installed;
         auto [status_mine, status_theirs] = posix::make_seqpacket_pair();
         auto [task_read, task_write] = posix::make_pipe();
@@ -128,7 +126,7 @@ private:
         inherited_request_fd.store(-1);
         requests_.reset();
         auto [mine, theirs] = posix::make_seqpacket_pair();
-        if (theirs.get() <= 2) theirs = posix::dup_at_least(theirs.get(), 3);  // spawn_self keeps fds above 2
+        posix::move_above_stdio(theirs);  // spawn_self keeps fds above 2
         const int fd = theirs.get();
         pid_t pid = spawn_self("forkserver", forkserver_flag, std::span<const int>(&fd, 1));
         server_ = posix::child_handle(pid);
@@ -145,7 +143,7 @@ per_process<client> clients;
 
 }  // namespace
 
-std::unique_ptr<popen> launch(const detail::process_target& target, const self::child_context& context) {
+std::unique_ptr<lifecycle::child> launch(const detail::process_target& target, const self::child_context& context) {
     require_main_hook("forkserver");
     encoded_task task = encode_task(target, context);
     return clients.get().start(task);

@@ -1,20 +1,19 @@
 // The fork server's loop: single-threaded, so forking here is as safe as
 // forking a fresh program. Children are reaped through a signalfd (this is
 // mproc's own process: no handler is installed in the user's).
-#include "start/forkserver.hpp"
-
 #include "posix/child.hpp"
 #include "posix/fd.hpp"
+#include "posix/fd_layout.hpp"
 #include "posix/fd_passing.hpp"
+#include "posix/fork.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/poll.hpp"
+#include "posix/process_id.hpp"
 #include "posix/reap.hpp"
 #include "posix/signals.hpp"
-#include "posix/fd_layout.hpp"
+#include "start/forkserver.hpp"
 #include "start/task.hpp"
-
-#include <mproc/os.hpp>
 
 #include <bit>
 #include <cerrno>
@@ -22,7 +21,6 @@
 #include <cstdio>
 #include <map>
 #include <system_error>
-#include <unistd.h>
 #include <vector>
 
 namespace mproc::start::forkserver {
@@ -92,10 +90,10 @@ private:
             if (r.std_fds & (1u << i)) std_fds[i] = fds[next++].get();
         std::vector<int> child_fds{fds[1].get()};  // the task pipe, then the exported descriptors
         for (std::size_t i = next; i < fds.size(); ++i) child_fds.push_back(fds[i].get());
-        const pid_t me = ::getpid();
+        const pid_t me = posix::current_pid();
         pid_t pid;
         try {
-            pid = os::fork();
+            pid = posix::fork();
         } catch (const std::system_error& e) {
             send_reply(status, {reply_kind::failed, e.code().value()});
             return;

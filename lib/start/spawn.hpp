@@ -4,8 +4,8 @@
 // started the same way with its own flag and its socket as the descriptor.
 #pragma once
 
-#include "current_process.hpp"
-#include "start/popen.hpp"
+#include "lifecycle/child.hpp"
+#include "lifecycle/self.hpp"
 
 #include <mproc/detail/process_target.hpp>
 
@@ -34,12 +34,12 @@ const char* program_name() noexcept;
 
 /// Starts this program again with argv {argv[0], flag, parent pid, fds[0]},
 /// keeping `fds` (all above 2) open under their numbers (every other
-/// descriptor above 2 is closed), from a long-lived thread (see launcher.hpp); the child dies with
+/// descriptor above 2 is closed), from a long-lived thread (see creator_thread.hpp); the child dies with
 /// this process. Throws ProcessError (naming `method`) when main lacks
 /// MPROC_MAIN, std::system_error when the OS refuses.
 pid_t spawn_self(const char* method, const char* flag, std::span<const int> fds);
 
 /// Starts `target` in a spawned child that becomes `context`.
-std::unique_ptr<popen> launch_spawn(const detail::process_target& target, const self::child_context& context);
+std::unique_ptr<lifecycle::child> launch_spawn(const detail::process_target& target, const self::child_context& context);
 
 }  // namespace mproc::start

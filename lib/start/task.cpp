@@ -1,7 +1,7 @@
 #include "start/task.hpp"
 
-#include "start/child_entry.hpp"
-#include "start/fd_transfer.hpp"
+#include "start/run_target.hpp"
+#include "transport/fd_table.hpp"
 
 #include <mproc/codec.hpp>
 #include <mproc/connection.hpp>
@@ -39,7 +39,7 @@ encoded_task encode_task(const detail::process_target& target, const self::child
     encoded_task out;
     detail::spawn_task task;
     {
-        fd_export_scope scope(out.fds);
+        transport::fd_export_scope scope(out.fds);
         task = target.encode();
     }
     task_header header{task_version,         context.name,        context.identity,
@@ -75,7 +75,7 @@ void run_task_from_fds(int task_fd) noexcept {
                                 header.parent_pid, std::move(header.parent_name)};
     self::become(context);
     exit_child(run_target([&] {
-        fd_import_scope scope(fds);
+        transport::fd_import_scope scope(fds);
         auto entry = detail::resolve_function<detail::spawn_entry>(header.entry);
         entry(header.payload);
     }));

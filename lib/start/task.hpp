@@ -4,10 +4,10 @@
 // the child finds the descriptors its arguments carry.
 #pragma once
 
-#include "current_process.hpp"
+#include "lifecycle/self.hpp"
 
 #include <mproc/detail/process_target.hpp>
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #include "subprocess/command.hpp"
 
-#include <cstdlib>
+#include <boost/process/v2/environment.hpp>
+
 #include <stdexcept>
 #include <string_view>
 
@@ -17,13 +18,14 @@ void check_no_nul(std::string_view text, const char* what) {
 }
 
 // The PATH the child will see (Python: os.get_exec_path(env)).
-std::string_view search_path(const std::optional<std::map<std::string, std::string>>& env) {
+std::string search_path(const std::optional<std::map<std::string, std::string>>& env) {
     if (env) {
         auto it = env->find("PATH");
-        return it == env->end() ? default_path : std::string_view(it->second);
+        return it == env->end() ? std::string(default_path) : it->second;
     }
-    const char* path = std::getenv("PATH");
-    return path ? std::string_view(path) : default_path;
+    boost::process::v2::error_code missing;
+    auto path = boost::process::v2::environment::get("PATH", missing);
+    return missing ? std::string(default_path) : path.string();
 }
 
 // A name without '/' is tried in every PATH directory (an empty entry means

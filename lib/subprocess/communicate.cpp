@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <poll.h>
 
 namespace mproc::subprocess::detail {
 

@@ -3,10 +3,10 @@
 // and that can stop at a deadline and resume later.
 #pragma once
 
-#include <mproc/subprocess.hpp>
-
 #include "posix/poll.hpp"
 #include "subprocess/output_buffer.hpp"
+
+#include <mproc/subprocess.hpp>
 
 #include <string>
 #include <string_view>

@@ -1,14 +1,14 @@
-#include <mproc/subprocess.hpp>
-
-#include "lifecycle.hpp"
+#include "lifecycle/abandoned.hpp"
 #include "posix/child.hpp"
 #include "posix/fd.hpp"
 #include "posix/poll.hpp"
 #include "subprocess/command.hpp"
 #include "subprocess/communicate.hpp"
-#include "subprocess/launcher.hpp"
+#include "subprocess/spawn_command.hpp"
 #include "subprocess/stdio.hpp"
 #include "subprocess/stream_access.hpp"
+
+#include <mproc/subprocess.hpp>
 
 #include <array>
 #include <cerrno>

@@ -1,7 +1,7 @@
 // run, call, check_call, check_output: Popen + communicate, as Python's.
-#include <mproc/subprocess.hpp>
-
 #include "posix/process_group.hpp"
+
+#include <mproc/subprocess.hpp>
 
 #include <csignal>
 #include <stdexcept>

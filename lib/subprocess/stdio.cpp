@@ -4,7 +4,6 @@
 #include "posix/open.hpp"
 #include "posix/spawn.hpp"
 
-#include <fcntl.h>
 #include <stdexcept>
 
 namespace mproc::subprocess::detail {

@@ -1,13 +1,12 @@
-#include <mproc/subprocess.hpp>
-
 #include "posix/fd.hpp"
 #include "posix/nonblocking_io.hpp"
 #include "posix/poll.hpp"
 #include "posix/sigpipe.hpp"
 
+#include <mproc/subprocess.hpp>
+
 #include <algorithm>
 #include <cerrno>
-#include <poll.h>
 
 namespace mproc::subprocess {
 

@@ -3,7 +3,7 @@
 // may escape the decoder; anything else (another exception, a crash, UB, a
 // leak) is a finding, as is a broken property below.
 #include "check.hpp"
-#include "frame.hpp"
+#include "codec/frame.hpp"
 
 #include <mproc/errors.hpp>
 

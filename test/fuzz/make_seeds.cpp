@@ -1,7 +1,7 @@
 // Writes the seed corpora for the fuzz harnesses: make_seeds FRAME_DIR LOADS_DIR.
 // Frame seeds are small valid streams; loads seeds are each sample value of
 // loads_types.hpp behind its type byte.
-#include "frame.hpp"
+#include "codec/frame.hpp"
 #include "loads_types.hpp"
 
 #include <cstdio>

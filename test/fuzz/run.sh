@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs mproc's libFuzzer harnesses (called by `./build.sh fuzz SECONDS`).
 #
-#   fuzz_frame   the frame decoder (lib/frame.cpp)
+#   fuzz_frame   the frame decoder (lib/codec/frame.cpp)
 #   fuzz_loads   mproc::loads<T> over the types in loads_types.hpp
 #
 # Both harnesses run at once, one per core, each for SECONDS (so the whole run
@@ -22,9 +22,9 @@ cxx=(clang++ -std=c++20 -g -O1 -Iinclude -Ilib -Itest/fuzz -Wno-deprecated-decla
 sanitize=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 
 echo "fuzz: building harnesses with clang" >&2
-"${cxx[@]}" test/fuzz/make_seeds.cpp lib/frame.cpp -lboost_serialization -o "$out/make_seeds"
-"${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_frame.cpp lib/frame.cpp -o "$out/fuzz_frame" &
-"${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_loads.cpp lib/codec.cpp -lboost_serialization -o "$out/fuzz_loads"
+"${cxx[@]}" test/fuzz/make_seeds.cpp lib/codec/frame.cpp -lboost_serialization -o "$out/make_seeds"
+"${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_frame.cpp lib/codec/frame.cpp -o "$out/fuzz_frame" &
+"${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_loads.cpp lib/codec/codec.cpp -lboost_serialization -o "$out/fuzz_loads"
 wait $!
 "$out/make_seeds" "$out/seeds/frame" "$out/seeds/loads"
 

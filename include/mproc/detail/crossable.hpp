@@ -16,9 +16,9 @@
 /// (a captureless lambda), or a serializable function object.
 #pragma once
 
+#include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
 
-#include <boost/core/demangle.hpp>
 #include <boost/serialization/serialization.hpp>
 
 #include <array>
@@ -241,24 +241,19 @@ inline const char* describe(cross_problem problem) noexcept {
     return "?";
 }
 
-template <class T>
-std::string type_name_of() {
-    return boost::core::demangle(typeid(T).name());
-}
-
 /// Why argument `index` of type T cannot cross (T must not be crossable).
 template <class T>
 std::string argument_problem(std::size_t index) {
     using info = crossing<std::remove_cv_t<T>>;
-    std::string text = "argument " + std::to_string(index + 1) + " (" + type_name_of<T>() + ") cannot cross: ";
+    std::string text = "argument " + std::to_string(index + 1) + " (" + type_name<T>() + ") cannot cross: ";
     if constexpr (!std::is_same_v<typename info::culprit, T> && !std::is_void_v<typename info::culprit>)
-        text += "its element type " + type_name_of<typename info::culprit>() + ": ";
+        text += "its element type " + type_name<typename info::culprit>() + ": ";
     return text + describe(info::problem);
 }
 
 template <class F>
 std::string target_problem() {
-    return "the target (" + type_name_of<F>() +
+    return "the target (" + type_name<F>() +
            ") cannot cross to another process: under spawn and forkserver it must be a free function, a "
            "captureless lambda or a serializable function object (capturing lambdas, std::function and member "
            "function pointers work only with the fork start method)";

@@ -4,7 +4,7 @@
 /// in the child, the handle takes the descriptor found at that index.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <cstdint>
 

@@ -1,17 +1,17 @@
 // A started child, whatever the start method made it (CPython's Popen
 // classes): its pid, a sentinel descriptor readable once it has ended, a
 // non-blocking poll for its exit code, and signals. Not thread-safe:
-// lifecycle::child_record serialises the calls.
+// child_record serialises the calls.
 #pragma once
 
 #include <optional>
 #include <sys/types.h>
 
-namespace mproc::start {
+namespace mproc::lifecycle {
 
-class popen {
+class child {
 public:
-    virtual ~popen() = default;
+    virtual ~child() = default;
     virtual pid_t pid() const noexcept = 0;
     /// Readable once the child has ended; valid until destruction.
     virtual int sentinel() const noexcept = 0;
@@ -22,4 +22,4 @@ public:
     virtual void send_signal(int sig) = 0;
 };
 
-}  // namespace mproc::start
+}  // namespace mproc::lifecycle

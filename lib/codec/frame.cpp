@@ -1,4 +1,4 @@
-#include "frame.hpp"
+#include "codec/frame.hpp"
 
 #include <mproc/errors.hpp>
 

@@ -1,8 +1,8 @@
-#include <mproc/connection.hpp>
-
-#include "frame.hpp"
+#include "codec/frame.hpp"
 #include "posix/fd.hpp"
 #include "posix/poll.hpp"
+
+#include <mproc/connection.hpp>
 
 #include <algorithm>
 #include <cstring>

@@ -1,13 +1,9 @@
-#include "current_process.hpp"
+#include "lifecycle/self.hpp"
 
-#include "posix/pidfd.hpp"
-#include "posix/poll.hpp"
-
-#include <mproc/process.hpp>
+#include "posix/fork.hpp"
+#include "posix/process_id.hpp"
 
 #include <mutex>
-#include <pthread.h>
-#include <unistd.h>
 
 namespace mproc {
 
@@ -30,7 +26,7 @@ state self_state;
 // A fork while another thread holds the mutex would leave it locked in the
 // child: take it around fork.
 const bool fork_handlers_installed = [] {
-    ::pthread_atfork([] { self_mutex.lock(); }, [] { self_mutex.unlock(); }, [] { self_mutex.unlock(); });
+    posix::at_fork({[] { self_mutex.lock(); }, [] { self_mutex.unlock(); }, [] { self_mutex.unlock(); }});
     return true;
 }();
 
@@ -55,7 +51,7 @@ std::string default_name(const std::vector<int>& identity) {
 
 child_context context_for_child(std::string name, std::vector<int> identity, bool daemon) {
     std::lock_guard lock(self_mutex);
-    return child_context{std::move(name), std::move(identity), daemon, ::getpid(), self_state.name};
+    return child_context{std::move(name), std::move(identity), daemon, posix::current_pid(), self_state.name};
 }
 
 void become(child_context& context) noexcept {
@@ -73,31 +69,11 @@ bool is_daemon() {
     return self_state.daemon;
 }
 
+identity who_am_i() {
+    std::lock_guard lock(self_mutex);
+    return identity{self_state.name, self_state.daemon, self_state.parent_pid, self_state.parent_name};
+}
+
 }  // namespace self
-
-ProcessInfo current_process() {
-    std::lock_guard lock(self::self_mutex);
-    return ProcessInfo(self::self_state.name, ::getpid(), self::self_state.daemon);
-}
-
-std::optional<ParentProcess> parent_process() {
-    std::string name;
-    pid_t pid;
-    {
-        std::lock_guard lock(self::self_mutex);
-        if (self::self_state.parent_pid == 0) return std::nullopt;
-        name = self::self_state.parent_name;
-        pid = self::self_state.parent_pid;
-    }
-    return ParentProcess(std::move(name), pid, posix::pidfd_open(pid));
-}
-
-bool ParentProcess::is_alive() const { return !posix::wait_process_end(pidfd_.get(), pid_, posix::clock::now()); }
-
-void ParentProcess::join() const { posix::wait_process_end(pidfd_.get(), pid_, std::nullopt); }
-
-bool ParentProcess::join(std::chrono::duration<double> timeout) const {
-    return posix::wait_process_end(pidfd_.get(), pid_, posix::deadline_after(timeout));
-}
 
 }  // namespace mproc

@@ -1,4 +1,5 @@
-/// Owned file descriptor: move-only, closed on destruction.
+/// Owned file descriptor: move-only, closed on destruction. Public because
+/// Connection and Popen's streams can be made from one (`mproc::unique_fd`).
 ///
 /// mproc creates every descriptor with O_CLOEXEC; a descriptor meant for a child
 /// is made inheritable only in that child, after fork.
@@ -33,3 +34,7 @@ private:
 };
 
 }  // namespace mproc::posix
+
+namespace mproc {
+using posix::unique_fd;
+}  // namespace mproc

@@ -1,6 +1,6 @@
-#include "start/launcher.hpp"
+#include "start/creator_thread.hpp"
 
-#include "per_process.hpp"
+#include "lifecycle/per_process.hpp"
 #include "posix/parent_death.hpp"
 #include "posix/signals.hpp"
 
@@ -20,7 +20,7 @@ struct request {
     bool done = false;
 };
 
-class launcher {
+class creator {
 public:
     void run(const std::function<void()>& work) {
         request r{&work};
@@ -66,7 +66,7 @@ private:
     bool started_ = false;
 };
 
-per_process<launcher> launchers;
+per_process<creator> creators;
 
 }  // namespace
 
@@ -74,7 +74,7 @@ void run_on_long_lived_thread(const std::function<void()>& work) {
     if (posix::is_main_thread())
         work();
     else
-        launchers.get().run(work);
+        creators.get().run(work);
 }
 
 }  // namespace mproc::start

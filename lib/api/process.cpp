@@ -1,14 +1,13 @@
-#include <mproc/process.hpp>
-
-#include "current_process.hpp"
-#include "lifecycle.hpp"
+#include "lifecycle/registry.hpp"
+#include "lifecycle/self.hpp"
 #include "posix/affinity.hpp"
-#include "start/start.hpp"
+#include "posix/process_id.hpp"
+#include "start/launch.hpp"
 
 #include <mproc/context.hpp>
+#include <mproc/process.hpp>
 
 #include <csignal>
-#include <unistd.h>
 
 namespace mproc {
 
@@ -23,7 +22,7 @@ void Process::adopt(std::unique_ptr<detail::process_target> target, std::optiona
     method_ = method;
     identity_ = self::next_child_identity();
     name_ = self::default_name(identity_);
-    creator_ = ::getpid();
+    creator_ = posix::current_pid();
 }
 
 Process::Process(Process&&) noexcept = default;
@@ -38,7 +37,7 @@ lifecycle::child_record& Process::started(const char* operation) const {
 void Process::start() {
     if (child_) throw ProcessError("Process::start: a process can only be started once");
     if (!target_) throw ProcessError("Process::start: the process has no target (default-constructed or moved from)");
-    if (creator_ != ::getpid())
+    if (creator_ != posix::current_pid())
         throw ProcessError("Process::start: can only start a process object created by the current process");
     if (self::is_daemon()) throw ProcessError("Process::start: daemonic processes are not allowed to have children");
     lifecycle::running_children();  // reap the children that have ended
@@ -51,18 +50,18 @@ void Process::start() {
 
 void Process::join() {
     lifecycle::child_record& child = started("join");
-    if (child.owner() != ::getpid()) throw ProcessError("Process::join: can only join a child process");
+    if (child.owner() != posix::current_pid()) throw ProcessError("Process::join: can only join a child process");
     child.wait(std::nullopt);
 }
 
 bool Process::join(std::chrono::duration<double> timeout) {
     lifecycle::child_record& child = started("join");
-    if (child.owner() != ::getpid()) throw ProcessError("Process::join: can only join a child process");
+    if (child.owner() != posix::current_pid()) throw ProcessError("Process::join: can only join a child process");
     return child.wait(posix::deadline_after(timeout)).has_value();
 }
 
 bool Process::is_alive() const {
-    if (!child_ || child_->owner() != ::getpid()) return false;
+    if (!child_ || child_->owner() != posix::current_pid()) return false;
     return !child_->poll().has_value();
 }
 
@@ -83,7 +82,7 @@ void Process::terminate() { started("terminate").send_signal(SIGTERM); }
 void Process::kill() { started("kill").send_signal(SIGKILL); }
 
 std::optional<int> Process::exitcode() const {
-    if (!child_ || child_->owner() != ::getpid()) return std::nullopt;
+    if (!child_ || child_->owner() != posix::current_pid()) return std::nullopt;
     return child_->poll();
 }
 

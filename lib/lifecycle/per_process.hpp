@@ -6,9 +6,10 @@
 // checkers do not flag it.
 #pragma once
 
+#include "posix/process_id.hpp"
+
 #include <atomic>
 #include <sys/types.h>
-#include <unistd.h>
 
 namespace mproc {
 
@@ -16,7 +17,7 @@ template <class T>
 class per_process {
 public:
     T& get() {
-        const pid_t me = ::getpid();
+        const pid_t me = posix::current_pid();
         node* current = current_.load(std::memory_order_acquire);
         for (;;) {
             if (current && current->owner == me) return current->value;
@@ -29,7 +30,7 @@ public:
     /// This process's T if get() made it already, else nullptr.
     T* find() noexcept {
         node* current = current_.load(std::memory_order_acquire);
-        return current && current->owner == ::getpid() ? &current->value : nullptr;
+        return current && current->owner == posix::current_pid() ? &current->value : nullptr;
     }
 
 private:

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace mproc::start {
+namespace mproc::transport {
 
 /// The most descriptors a task may carry (besides the task's own): what one
 /// fork server request holds after its status socket, task pipe and the three
@@ -39,4 +39,4 @@ public:
     fd_import_scope& operator=(const fd_import_scope&) = delete;
 };
 
-}  // namespace mproc::start
+}  // namespace mproc::transport

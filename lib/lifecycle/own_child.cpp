@@ -1,17 +1,17 @@
-#include "start/child_popen.hpp"
+#include "lifecycle/own_child.hpp"
 
-#include "lifecycle.hpp"
+#include "lifecycle/abandoned.hpp"
 #include "posix/fd.hpp"
 #include "posix/open.hpp"
 #include "posix/pidfd.hpp"
+#include "posix/process_id.hpp"
 
 #include <cerrno>
 #include <csignal>
-#include <unistd.h>
 
-namespace mproc::start {
+namespace mproc::lifecycle {
 
-child_popen::child_popen(pid_t pid, posix::unique_fd pipe_sentinel) : child_(pid) {
+own_child::own_child(pid_t pid, posix::unique_fd pipe_sentinel) : child_(pid) {
     const int pidfd_errno = errno;  // child_'s pidfd_open, if it failed
     try {
         if (!have_pidfds())
@@ -23,22 +23,22 @@ child_popen::child_popen(pid_t pid, posix::unique_fd pipe_sentinel) : child_(pid
         else
             posix::throw_errno("pidfd_open", pidfd_errno);  // EMFILE...: no sentinel, so no join
     } catch (...) {
-        abandon_child(std::move(child_));
+        kill_and_abandon(std::move(child_));
         throw;
     }
 }
 
-void abandon_child(posix::child_handle child) {
+void kill_and_abandon(posix::child_handle child) {
     try {
         child.send_signal(SIGKILL);
     } catch (...) {
     }
-    lifecycle::abandon(std::move(child));
+    abandon(std::move(child));
 }
 
 bool have_pidfds() noexcept {
-    static const bool have = static_cast<bool>(posix::pidfd_open(::getpid()));
+    static const bool have = static_cast<bool>(posix::pidfd_open(posix::current_pid()));
     return have;
 }
 
-}  // namespace mproc::start
+}  // namespace mproc::lifecycle

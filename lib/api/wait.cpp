@@ -1,10 +1,7 @@
-#include <mproc/wait.hpp>
-
 #include "posix/poll.hpp"
 
 #include <mproc/errors.hpp>
-
-#include <poll.h>
+#include <mproc/wait.hpp>
 
 namespace mproc {
 

@@ -1,4 +1,4 @@
-#include "start/start.hpp"
+#include "start/launch.hpp"
 
 #include "start/fork.hpp"
 #include "start/forkserver.hpp"
@@ -9,7 +9,7 @@
 
 namespace mproc::start {
 
-std::unique_ptr<popen> launch(start_method method, detail::process_target& target, self::child_context context) {
+std::unique_ptr<lifecycle::child> launch(start_method method, detail::process_target& target, self::child_context context) {
     refuse_to_start_without_hook();
     switch (method) {
         case start_method::fork: return launch_fork(target, std::move(context));

@@ -1,5 +1,5 @@
-// Starting the child: a Boost.Process v2 launcher whose spawning step is
-// posix::spawn (see launcher.cpp for what it replaces and why).
+// Starting the child with posix::spawn (see spawn_command.cpp for where
+// Boost.Process v2 is used and where it is not).
 #pragma once
 
 #include "subprocess/command.hpp"

@@ -35,4 +35,13 @@ void become(child_context& context) noexcept;
 /// Whether this process is a daemon child.
 bool is_daemon();
 
+/// What this process knows of itself; parent_pid 0 for the main process.
+struct identity {
+    std::string name;
+    bool daemon = false;
+    pid_t parent_pid = 0;
+    std::string parent_name;
+};
+identity who_am_i();
+
 }  // namespace mproc::self

@@ -1,4 +1,4 @@
-#include "start/fd_transfer.hpp"
+#include "transport/fd_table.hpp"
 
 #include <mproc/detail/fd_transfer.hpp>
 #include <mproc/errors.hpp>
@@ -27,7 +27,7 @@ void close_leftovers(import_table& table) noexcept {
 
 }  // namespace
 
-namespace start {
+namespace transport {
 
 fd_export_scope::fd_export_scope(std::vector<int>& out) noexcept : previous_(exporting) { exporting = &out; }
 fd_export_scope::~fd_export_scope() { exporting = previous_; }
@@ -44,7 +44,7 @@ fd_import_scope::~fd_import_scope() {
     importing = nullptr;
 }
 
-}  // namespace start
+}  // namespace transport
 
 namespace detail {
 
@@ -55,9 +55,9 @@ std::uint32_t export_fd(int fd) {
             "forkserver start method");
     auto found = std::find(exporting->begin(), exporting->end(), fd);
     if (found != exporting->end()) return static_cast<std::uint32_t>(found - exporting->begin());
-    if (exporting->size() >= start::max_exported_fds)
+    if (exporting->size() >= transport::max_exported_fds)
         throw ProcessError("too many Connections among the arguments (at most " +
-                           std::to_string(start::max_exported_fds) + ")");
+                           std::to_string(transport::max_exported_fds) + ")");
     exporting->push_back(fd);
     return static_cast<std::uint32_t>(exporting->size() - 1);
 }
