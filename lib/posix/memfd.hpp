@@ -4,7 +4,7 @@
 // reservation sees the new bytes at once, without remapping.
 #pragma once
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <cstddef>
 

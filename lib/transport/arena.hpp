@@ -24,7 +24,7 @@
 
 #include "posix/memfd.hpp"
 
-#include <mproc/detail/unique_fd.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <cstddef>
 #include <cstdint>
