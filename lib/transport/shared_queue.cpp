@@ -56,15 +56,18 @@ struct queue_block {
     alignas(64) posix::robust_mutex get_lock;
     std::atomic<offset_t> head;          // the next record to take
     std::atomic<std::uint64_t> get_seq;  // records taken, published
-    // Events: bumped by one side after its commit when the other side waits.
+    // Events: bumped by one side after its commit when the other side said
+    // it sleeps. "Sleeping" is a flag, not a count: the waker clears it, each
+    // sleeper sets it again, so one killed while asleep leaves nothing behind
+    // and a stream of commits costs one wake-up per round of sleepers.
     alignas(64) std::atomic<std::uint32_t> items_event;
-    std::atomic<std::uint32_t> item_waiters;
+    std::atomic<std::uint32_t> item_sleepers;
     alignas(64) std::atomic<std::uint32_t> space_event;
-    std::atomic<std::uint32_t> space_waiters;
+    std::atomic<std::uint32_t> space_sleepers;
     // JoinableQueue.
     alignas(64) std::atomic<std::uint64_t> done;
     std::atomic<std::uint32_t> join_event;
-    std::atomic<std::uint32_t> join_waiters;
+    std::atomic<std::uint32_t> join_sleepers;
 };
 
 namespace {
@@ -143,9 +146,9 @@ void repair_head(const log_view& log, queue_block& q) {
     q.get_seq.store(c ? log.word(at + 8).load(std::memory_order_relaxed) : q.put_seq.load(), std::memory_order_release);
 }
 
-void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& waiters) noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (waiters.load(std::memory_order_relaxed) == 0) return;
+void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the commit before the flag's load
+    if (sleepers.load(std::memory_order_relaxed) == 0 || sleepers.exchange(0) == 0) return;
     event.fetch_add(1, std::memory_order_release);
     posix::futex_wake(event, INT_MAX);
 }
@@ -235,7 +238,7 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             repair_tail(log, q);
-            wake_all(q.items_event, q.item_waiters);
+            wake_all(q.items_event, q.item_sleepers);
         }
         if (q.maxsize &&
             static_cast<std::int64_t>(q.next_seq - q.get_seq.load(std::memory_order_acquire)) >=
@@ -252,14 +255,13 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
                 });
                 continue;
             }
-            q.space_waiters.fetch_add(1, std::memory_order_seq_cst);
+            q.space_sleepers.store(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);
             const std::uint32_t event = q.space_event.load(std::memory_order_seq_cst);
             const bool full = static_cast<std::int64_t>(q.next_seq - q.get_seq.load(std::memory_order_seq_cst)) >=
                               static_cast<std::int64_t>(q.maxsize);
             lock.unlock();
             if (full) posix::futex_wait(q.space_event, event, slice_of(until));
-            q.space_waiters.fetch_sub(1, std::memory_order_relaxed);
             continue;
         }
         // The header at the tail is 0 (nothing committed there): write the
@@ -287,7 +289,7 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         q.tail = end;
         q.put_seq.store(++q.next_seq, std::memory_order_release);
         lock.unlock();
-        wake_all(q.items_event, q.item_waiters);
+        wake_all(q.items_event, q.item_sleepers);
         return true;
     }
 }
@@ -300,7 +302,7 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             repair_head(log, q);
-            wake_all(q.space_event, q.space_waiters);
+            wake_all(q.space_event, q.space_sleepers);
         }
         const offset_t head = q.head.load(std::memory_order_relaxed);
         const offset_t at = log.readable(head);
@@ -314,13 +316,12 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
                 spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; });
                 continue;
             }
-            q.item_waiters.fetch_add(1, std::memory_order_seq_cst);
+            q.item_sleepers.store(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wake_all's
             const std::uint32_t event = q.items_event.load(std::memory_order_seq_cst);
             const bool empty = log.committed(head) == 0;
             lock.unlock();
             if (empty) posix::futex_wait(q.items_event, event, slice_of(until));
-            q.item_waiters.fetch_sub(1, std::memory_order_relaxed);
             continue;
         }
         const std::uint64_t len = commit - 1;
@@ -362,7 +363,7 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
         q.get_seq.store(seq + 1, std::memory_order_release);
         lock.unlock();
         if (count) a_->give_segments(first, last, count);
-        if (q.maxsize) wake_all(q.space_event, q.space_waiters);
+        if (q.maxsize) wake_all(q.space_event, q.space_sleepers);
         if (failed) std::rethrow_exception(failed);
         return true;
     }
@@ -389,7 +390,7 @@ void shared_queue::task_done() {
         if (d >= bound) throw Error("task_done() called too many times");
         if (q.done.compare_exchange_weak(d, d + 1)) break;
     }
-    if (d + 1 >= q.put_seq.load()) wake_all(q.join_event, q.join_waiters);
+    if (d + 1 >= q.put_seq.load()) wake_all(q.join_event, q.join_sleepers);
 }
 
 bool shared_queue::join(posix::deadline until) {
@@ -397,11 +398,10 @@ bool shared_queue::join(posix::deadline until) {
     for (;;) {
         if (q.done.load() >= q.put_seq.load()) return true;
         if (passed(until)) return false;
-        q.join_waiters.fetch_add(1);
+        q.join_sleepers.store(1);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         const std::uint32_t event = q.join_event.load();
         if (q.done.load() < q.put_seq.load()) posix::futex_wait(q.join_event, event, slice_of(until));
-        q.join_waiters.fetch_sub(1);
     }
 }
 

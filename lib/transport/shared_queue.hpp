@@ -15,8 +15,8 @@
 // taken. Nothing needs more repair.
 //
 // Waiting: a short spin on the next header, then a futex wait on an event
-// word the other side bumps after its commit when someone registered as a
-// waiter (every waiter is woken: one killed after its wake-up cannot strand
+// word the other side bumps after its commit when someone said it sleeps
+// (every sleeper is woken: one killed after its wake-up cannot strand
 // the others). Waits are sliced so that nothing depends on a single wake-up.
 //
 // Whole segments go back to the arena's pool as the head leaves them.
