@@ -310,8 +310,8 @@ BOOST_DATA_TEST_CASE(joinable_queue_join_returns_once_every_message_is_done, met
     for (int v : {1, 2, 3}) q.put(v);
     auto p = ctx.Process(joinable_worker, q, sums);
     p.start();
-    q.join();  // returns only after three task_done
-    BOOST_TEST(sums.get(10s) == 6);
+    BOOST_TEST(sums.get(10s) == 6);  // after the worker's three task_done
+    q.join();                        // so this returns (a dead worker fails above, not hangs here)
     BOOST_TEST(p.join(10s));
     BOOST_TEST(p.exitcode() == 0);
     BOOST_CHECK_THROW(q.task_done(), mp::Error);  // a fourth

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -333,16 +334,17 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
             if (data + len <= seg_of(data) + seg_bytes) {
                 fn(ctx, std::string_view(log.bytes(data), len));  // in place
             } else {
-                std::string whole(len, '\0');
+                // Gathered from its segments (not zero-filled first: one pass).
+                const std::unique_ptr<char[]> whole(new char[len]);
                 offset_t pos = data;
                 for (std::uint64_t copied = 0; copied < len;) {
                     if (at_end(pos)) pos = log.link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
                     const std::uint64_t n = std::min<std::uint64_t>(len - copied, seg_of(pos) + seg_bytes - pos);
-                    std::memcpy(whole.data() + copied, log.bytes(pos), n);
+                    std::memcpy(whole.get() + copied, log.bytes(pos), n);
                     copied += n;
                     pos += n;
                 }
-                fn(ctx, whole);
+                fn(ctx, std::string_view(whole.get(), len));
             }
         } catch (const std::bad_alloc&) {
             throw;  // the message stays: nothing was taken
