@@ -77,6 +77,7 @@ struct shared_state {
     std::atomic<int> in_op[roles];                  // inside put/get now
     std::atomic<int> want_time[roles];              // the harness asks for the next op's end
     std::atomic<std::int64_t> op_end_ns[roles];     // ...and the survivor tells it
+    std::atomic<std::int64_t> kill_ns;              // when the last kill was sent
     std::atomic<std::uint64_t> corrupted;
     std::atomic<int> stop;
     std::atomic<int> draining;
@@ -132,11 +133,13 @@ struct message {
     BOOST_SERIALIZATION_SPLIT_MEMBER()
 };
 
-// After each completed put/get: the time of the first one the harness asked for.
+// After each completed put/get: the end of the first one after a kill, when
+// the harness asks.
 void op_done(int role) {
     shared->ops[role].fetch_add(1, std::memory_order_relaxed);
-    if (shared->want_time[role].load(std::memory_order_relaxed) && shared->want_time[role].exchange(0))
-        shared->op_end_ns[role].store(now_ns());
+    if (!shared->want_time[role].load(std::memory_order_relaxed)) return;
+    const std::int64_t t = now_ns();
+    if (t > shared->kill_ns.load() && shared->want_time[role].exchange(0)) shared->op_end_ns[role].store(t);
 }
 
 void producer_main(mp::Queue<message> q, int p) {
@@ -222,64 +225,57 @@ int main(int argc, char** argv) {
     std::mt19937 rng(std::random_device{}());
     std::vector<std::uint64_t> taken_by_dying;  // (p << 40 | seq) + 1
     std::vector<std::pair<int, std::int64_t>> in_doubt;
-    std::uint64_t kills = 0, kills_inside_op = 0;
+    std::uint64_t kills = 0, kills_inside_op = 0, probes = 0;
     double longest_stall_ms = 0;
     std::uint64_t long_stalls = 0;
     const auto end = steady::now() + std::chrono::duration<double>(seconds);
     while (steady::now() < end) {
         std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % 1800));
         const int victim = static_cast<int>(rng() % roles);
-        kills_inside_op += shared->in_op[victim].load() ? 1 : 0;
         const auto killed_at = steady::now();
-        if (dry) {
-            kills_inside_op -= shared->in_op[victim].load() ? 1 : 0;
-            for (int r = 0; r < roles; ++r) {
-                shared->op_end_ns[r].store(0);
-                shared->want_time[r].store(1);
-            }
-            const std::int64_t asked = now_ns();
-            for (int r = 0; r < roles; ++r) {
-                while (shared->op_end_ns[r].load() == 0 && steady::now() - killed_at < 5s)
-                    std::this_thread::sleep_for(50us);
-                longest_stall_ms = std::max(longest_stall_ms, double(shared->op_end_ns[r].load() - asked) / 1e6);
-            }
-            continue;
+        // Survivors will report the end of their first operation after this.
+        const std::int64_t killed_ns = now_ns();
+        shared->kill_ns.store(killed_ns);
+        for (int r = 0; r < roles; ++r) {
+            shared->op_end_ns[r].store(0);
+            shared->want_time[r].store(r != victim ? 1 : 0);
         }
-        ::kill(pids[victim], SIGKILL);
-        int status = 0;
-        ::waitpid(pids[victim], &status, 0);
-        ++kills;
-        if (victim < producers) {
+        if (dry) {
+            ++probes;
+        } else {
+            kills_inside_op += shared->in_op[victim].load() ? 1 : 0;
+            ::kill(pids[victim], SIGKILL);
+            int status = 0;
+            ::waitpid(pids[victim], &status, 0);
+            ++kills;
+        }
+        if (dry) {
+        } else if (victim < producers) {
             if (shared->acked[victim].load() <= shared->attempt[victim].load())
                 in_doubt.emplace_back(victim, shared->attempt[victim].load());
         } else if (const std::uint64_t held = shared->pending[victim - producers].exchange(0)) {
             taken_by_dying.push_back(held);
         }
         shared->in_op[victim].store(0);
-        // Every survivor finishes one more operation: the time from the kill
-        // to its end, as the survivor saw it (the harness's own scheduling
-        // does not count).
-        for (int r = 0; r < roles; ++r) {
-            shared->op_end_ns[r].store(0);
-            if (r != victim) shared->want_time[r].store(1);
-        }
-        const std::int64_t killed_ns =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(killed_at.time_since_epoch()).count();
+        // The kill to a survivor's next completed operation, as the survivor
+        // saw it (neither the victim's exit nor the harness's own scheduling
+        // counts).
         for (int r = 0; r < roles; ++r) {
             if (r == victim) continue;
             while (shared->op_end_ns[r].load() == 0 && steady::now() - killed_at < 5s)
                 std::this_thread::sleep_for(50us);
             const std::int64_t end_ns = shared->op_end_ns[r].load();
-            const double ms = end_ns ? double(end_ns - killed_ns) / 1e6 : 5000.0;
+            const double ms = end_ns ? double(end_ns - killed_ns) / 1e6 : 5000.0;  // 5 s: never
             if (ms > 10.0) {
                 ++long_stalls;
                 if (long_stalls <= 5)
-                    std::printf("  stall %.1f ms: survivor %s%d after killing %s%d\n", ms, r < producers ? "producer " : "consumer ",
-                                r % producers, victim < producers ? "producer " : "consumer ", victim % producers);
+                    std::printf("  stall %.1f ms: survivor %s%d after %s %s%d\n", ms, r < producers ? "producer " : "consumer ",
+                                r % producers, dry ? "probing" : "killing", victim < producers ? "producer " : "consumer ",
+                                victim % producers);
             }
             longest_stall_ms = std::max(longest_stall_ms, ms);
         }
-        pids[victim] = start_role(q, victim);
+        if (!dry) pids[victim] = start_role(q, victim);
     }
 
     // Stop: producers end after their put; consumers drain the queue.
@@ -312,7 +308,9 @@ int main(int argc, char** argv) {
     }
     const std::uint64_t corrupted = shared->corrupted.load();
     const int shm = dev_shm_entries();
-    std::printf("stress_queue: %.0f s, 2 producers + 2 consumers, queue maxsize 256\n", seconds);
+    std::printf("stress_queue: %.0f s, 2 producers + 2 consumers, queue maxsize 256%s\n", seconds,
+                dry ? " (dry: no kill, the stall is the machine's)" : "");
+    if (dry) std::printf("  probes                %llu\n", static_cast<unsigned long long>(probes));
     std::printf("  kills                 %llu (%llu while the victim was inside put/get)\n",
                 static_cast<unsigned long long>(kills), static_cast<unsigned long long>(kills_inside_op));
     std::printf("  put (returned)        %llu (+%zu in doubt: the producer died inside put)\n",
