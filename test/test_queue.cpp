@@ -165,6 +165,12 @@ BOOST_AUTO_TEST_CASE(messages_of_many_types_round_trip_in_order) {
     maps.put({{"a", {1, 2}}, {"b", {}}});
     BOOST_TEST((maps.get() == std::map<std::string, std::vector<int>>{{"a", {1, 2}}, {"b", {}}}));
 
+    mp::Queue<std::vector<unsigned char>> bytes;  // byte strings travel as their bytes
+    bytes.put({});
+    bytes.put({1, 2, 255});
+    BOOST_TEST(bytes.get().empty());
+    BOOST_TEST((bytes.get() == std::vector<unsigned char>{1, 2, 255}));
+
     mp::Queue<double> doubles;
     for (int i = 0; i < 10000; ++i) doubles.put(i * 0.5);
     for (int i = 0; i < 10000; ++i) BOOST_REQUIRE(doubles.get() == i * 0.5);
