@@ -9,10 +9,11 @@
 ///     mproc::set_start_method("forkserver");           // the default for mproc::Process
 ///
 /// A Context only selects how children are made; creating one is free.
-/// (Queues and pools made from a context will use its start method too.)
+/// (Pools made from a context will use its start method too.)
 #pragma once
 
 #include <mproc/process.hpp>
+#include <mproc/queue.hpp>
 #include <mproc/start_method.hpp>
 
 #include <string>
@@ -48,6 +49,21 @@ public:
     mproc::Pool Pool() const;
     mproc::Pool Pool(int processes) const;
     mproc::Pool Pool(PoolOptions options) const;
+    /// Queues (Python: ctx.Queue(), ctx.SimpleQueue(), ctx.JoinableQueue()):
+    /// the same under every start method, passed to this context's
+    /// processes as arguments.
+    template <class T>
+    mproc::Queue<T> Queue(std::size_t maxsize = 0) const {
+        return mproc::Queue<T>(maxsize);
+    }
+    template <class T>
+    mproc::SimpleQueue<T> SimpleQueue() const {
+        return mproc::SimpleQueue<T>();
+    }
+    template <class T>
+    mproc::JoinableQueue<T> JoinableQueue(std::size_t maxsize = 0) const {
+        return mproc::JoinableQueue<T>(maxsize);
+    }
 
 private:
     start_method method_;

@@ -10,6 +10,7 @@
 #include <mproc/os.hpp>
 #include <mproc/pool.hpp>
 #include <mproc/process.hpp>
+#include <mproc/queue.hpp>
 #include <mproc/start_method.hpp>
 #include <mproc/subprocess.hpp>
 #include <mproc/wait.hpp>

@@ -17,8 +17,8 @@
 //                   'X' i32 pid, i32 exit code (-signal): a worker ended.
 #pragma once
 
-#include <mproc/unique_fd.hpp>
 #include <mproc/process.hpp>
+#include <mproc/unique_fd.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -16,8 +16,10 @@ namespace {
 constexpr int max_registrations = 16;
 fork_handlers registered[max_registrations];
 std::atomic<int> registered_count{0};
+std::atomic<std::uint64_t> forks{0};
 
 void run_prepare() {
+    forks.fetch_add(1, std::memory_order_relaxed);
     for (int i = registered_count.load(std::memory_order_acquire); i-- > 0;)
         if (registered[i].prepare) registered[i].prepare();
 }
@@ -34,13 +36,27 @@ void run_child() {
         if (registered[i].child) registered[i].child();
 }
 
+// The one registration, made on first use (from whichever static
+// initialiser or call comes first: no initialisation-order dependency).
+bool install() noexcept {
+    static const bool installed = ::pthread_atfork(run_prepare, run_parent, run_child) == 0;
+    return installed;
+}
+
+// Counted from static initialisation on, before any fork mproc makes.
+const bool counting = install();
+
 }  // namespace
 
+std::uint64_t fork_count() noexcept {
+    static_cast<void>(counting);
+    return forks.load(std::memory_order_relaxed);
+}
+
 void at_fork(fork_handlers handlers) noexcept {
-    static const bool installed = [] { return ::pthread_atfork(run_prepare, run_parent, run_child) == 0; }();
     static std::atomic<int> reserved{0};
     const int slot = reserved.fetch_add(1);
-    if (!installed || slot >= max_registrations) std::terminate();
+    if (!install() || slot >= max_registrations) std::terminate();
     registered[slot] = handlers;
     // Published in slot order: a registration finishing early waits for the
     // earlier ones (static initialisers, so never for long).

@@ -5,6 +5,7 @@
 // here instead of calling pthread_atfork itself.
 #pragma once
 
+#include <cstdint>
 #include <sys/types.h>
 
 namespace mproc::posix {
@@ -22,6 +23,12 @@ struct fork_handlers {
 /// Registers `handlers` for every later fork. Meant for static initialisers;
 /// at most 16 registrations (std::terminate beyond: a library bug).
 void at_fork(fork_handlers handlers) noexcept;
+
+/// The number of forks this process (and its ancestors before it was
+/// forked) made so far, counted before each fork, so a child inherits the
+/// incremented count: an object can tell whether a child may hold a copy of
+/// it. Never decreases.
+std::uint64_t fork_count() noexcept;
 
 /// Flushes C's and C++'s standard streams, so a child does not write its
 /// parent's buffered output a second time.

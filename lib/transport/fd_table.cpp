@@ -15,6 +15,7 @@ thread_local std::vector<int>* exporting = nullptr;
 struct import_table {
     std::vector<int> fds;
     std::vector<bool> taken;
+    bool finished = false;
 };
 thread_local import_table* importing = nullptr;
 
@@ -70,8 +71,12 @@ posix::unique_fd import_fd(std::uint32_t index) {
 }
 
 void finish_import() noexcept {
-    if (importing) close_leftovers(*importing);
+    if (!importing) return;
+    close_leftovers(*importing);
+    importing->finished = true;
 }
+
+bool decoding_task() noexcept { return importing && !importing->finished; }
 
 }  // namespace detail
 

@@ -20,6 +20,11 @@ std::uint32_t export_fd(int fd);
 /// not passed or was already taken, mproc::ProcessError outside a task.
 posix::unique_fd import_fd(std::uint32_t index);
 
+/// True while a task's arguments are being decoded on this thread (before
+/// finish_import): a handle default-constructed there is about to be loaded,
+/// so it makes nothing of its own.
+bool decoding_task() noexcept;
+
 /// Ends the decoding of a task's arguments: the descriptors no handle took
 /// are closed, and later import_fd calls fail.
 void finish_import() noexcept;

@@ -1,0 +1,56 @@
+// Anonymous shared memory: a memfd (no name anywhere in the filesystem, gone
+// with its last descriptor and mapping) mapped over a large virtual
+// reservation. The file grows with ftruncate; every process mapping the whole
+// reservation sees the new bytes at once, without remapping.
+#pragma once
+
+#include <mproc/unique_fd.hpp>
+
+#include <cstddef>
+
+namespace mproc::posix {
+
+/// memfd_create(MFD_CLOEXEC), mode 0600, `size` bytes long. `name` shows only
+/// in /proc/PID/fd links. Throws std::system_error.
+unique_fd memfd_create_sized(const char* name, std::size_t size);
+
+/// A MAP_SHARED, MAP_NORESERVE mapping of `fd` over `reserve` bytes (pages
+/// beyond the file's size raise SIGBUS until the file grows: touch only
+/// what the file backs). Unmapped on destruction.
+class memfd_mapping {
+public:
+    memfd_mapping() noexcept = default;
+    /// Maps `reserve` bytes of `fd` at an address that is a multiple of
+    /// `alignment` (a power of two, at least the page size), so offsets and
+    /// addresses share their alignment in every process. Throws
+    /// std::system_error (ENOMEM when the address space has no room).
+    memfd_mapping(int fd, std::size_t reserve, std::size_t alignment);
+    memfd_mapping(memfd_mapping&& other) noexcept;
+    memfd_mapping& operator=(memfd_mapping&& other) noexcept;
+    memfd_mapping(const memfd_mapping&) = delete;
+    memfd_mapping& operator=(const memfd_mapping&) = delete;
+    ~memfd_mapping();
+
+    char* data() const noexcept { return base_; }
+    std::size_t reserve() const noexcept { return reserve_; }
+
+private:
+    char* base_ = nullptr;
+    std::size_t reserve_ = 0;
+};
+
+/// The size of the file behind `fd` (fstat). Throws std::system_error.
+std::size_t file_size(int fd);
+/// Grows the file behind `fd` to `size` bytes (ftruncate; never shrinks
+/// callers must ensure it). Throws std::system_error (ENOSPC, ENOMEM...).
+void grow_file(int fd, std::size_t size);
+
+/// Gives the pages of [p, p + len) back to the system (MADV_REMOVE): the
+/// bytes read as zeros afterwards, in every process. Page-aligned `p` and
+/// `len`. Best effort.
+void release_pages(void* p, std::size_t len) noexcept;
+
+/// The system page size.
+std::size_t page_size() noexcept;
+
+}  // namespace mproc::posix

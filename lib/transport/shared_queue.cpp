@@ -1,0 +1,450 @@
+#include "transport/shared_queue.hpp"
+
+#include "posix/futex.hpp"
+#include "posix/robust_mutex.hpp"
+
+#include <mproc/errors.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace mproc::transport {
+
+namespace {
+
+constexpr std::uint64_t seg_bytes = arena::segment_size;
+constexpr std::uint64_t data_start = 64;  // a segment's link word, then padding
+// A record's header is one word: (sequence number mod 2^40) << 24 | size
+// field, never 0 once committed. The size field is the payload's size + 1,
+// or `long_size` when that does not fit in 24 bits: the size then follows
+// as a word of its own. Small messages take 8 bytes of header, so four
+// 8-byte messages share a cache line.
+constexpr std::uint64_t header_bytes = 8;
+constexpr std::uint64_t long_size = 0xffffff;
+constexpr std::uint64_t seq_mask = (std::uint64_t{1} << 40) - 1;
+constexpr std::uint64_t queue_magic = 0x657565757163706dULL;
+// How long a consumer (or a producer facing a full queue) spins before it
+// sleeps: shorter than a cross-CPU wake-up (~30 us here).
+constexpr auto spin_time = std::chrono::microseconds(20);
+// A sleeper re-checks this often whatever happens (no lost wake-up can
+// strand it longer).
+constexpr auto wait_slice = std::chrono::milliseconds(50);
+
+bool at_end(offset_t pos) noexcept { return pos % seg_bytes == 0; }
+// The segment a position belongs to (a position at a segment's end belongs
+// to that segment).
+offset_t seg_of(offset_t pos) noexcept { return at_end(pos) ? pos - seg_bytes : pos & ~(seg_bytes - 1); }
+std::uint64_t padded(std::uint64_t n) noexcept { return (n + 7) & ~std::uint64_t{7}; }
+std::uint64_t commit_word(std::uint64_t seq, std::uint64_t size) noexcept {
+    return (seq & seq_mask) << 24 | (size + 1 < long_size ? size + 1 : long_size);
+}
+
+posix::deadline slice_of(posix::deadline until) {
+    const auto next = posix::clock::now() + wait_slice;
+    return until ? std::min(*until, next) : next;
+}
+bool passed(posix::deadline until) { return until && posix::clock::now() >= *until; }
+
+}  // namespace
+
+struct queue_block {
+    std::uint64_t magic;
+    std::uint64_t maxsize;
+    // Producers' side.
+    alignas(64) posix::robust_mutex put_lock;
+    // Where the next record goes and its number (put_lock), in two copies:
+    // a producer writes the other copy, then switches `current` in one store,
+    // so a dead producer leaves one consistent pair.
+    struct tail_state {
+        offset_t tail;
+        std::uint64_t next_seq;
+    } producer[2];
+    std::atomic<std::uint32_t> current;
+    const tail_state& now() const noexcept { return producer[current.load(std::memory_order_relaxed)]; }
+    void set(offset_t tail, std::uint64_t next_seq) noexcept {
+        const std::uint32_t other = 1 - current.load(std::memory_order_relaxed);
+        producer[other] = {tail, next_seq};
+        current.store(other, std::memory_order_release);
+    }
+    alignas(64) std::atomic<std::uint64_t> put_seq;  // records committed, published
+    // Consumers' side.
+    alignas(64) posix::robust_mutex get_lock;
+    std::atomic<offset_t> head;          // the next record to take
+    std::atomic<std::uint64_t> get_seq;  // records taken, published
+    // Events: bumped by one side after its commit when the other side said
+    // it sleeps. "Sleeping" is a flag, not a count: the waker clears it, each
+    // sleeper sets it again, so one killed while asleep leaves nothing behind
+    // and a stream of commits costs one wake-up per round of sleepers.
+    alignas(64) std::atomic<std::uint32_t> items_event;
+    std::atomic<std::uint32_t> item_sleepers;
+    alignas(64) std::atomic<std::uint32_t> space_event;
+    std::atomic<std::uint32_t> space_sleepers;
+    // JoinableQueue.
+    alignas(64) std::atomic<std::uint64_t> done;
+    std::atomic<std::uint32_t> join_event;
+    std::atomic<std::uint32_t> join_sleepers;
+};
+
+namespace {
+
+// The log's words, in the arena.
+struct log_view {
+    arena& a;
+    std::atomic_ref<std::uint64_t> word(offset_t off) const noexcept {
+        return std::atomic_ref<std::uint64_t>(*a.at<std::uint64_t>(off));
+    }
+    std::atomic_ref<std::uint64_t> link(offset_t seg) const noexcept { return word(seg); }
+    char* bytes(offset_t off) const noexcept { return a.base() + off; }
+
+    // Where the record at `pos` starts for a reader: past a segment's end,
+    // the next segment's data; 0 when that segment is not linked yet.
+    offset_t readable(offset_t pos) const noexcept {
+        if (!at_end(pos)) return pos;
+        const offset_t next = link(pos - seg_bytes).load(std::memory_order_acquire);
+        return next ? next + data_start : 0;
+    }
+    // The committed record's header at `pos`, or 0.
+    std::uint64_t committed(offset_t pos) const noexcept {
+        const offset_t at = readable(pos);
+        return at ? word(at).load(std::memory_order_acquire) : 0;
+    }
+    // The payload of the committed record at `at` (header `c`): its size
+    // and where it starts.
+    std::pair<std::uint64_t, offset_t> payload(offset_t at, std::uint64_t c) const noexcept {
+        offset_t data = at + header_bytes;
+        if ((c & long_size) != long_size) return {(c & long_size) - 1, data};
+        if (at_end(data)) data = link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
+        return {word(data).load(std::memory_order_relaxed), data + 8};
+    }
+    // The position `n` bytes after data position `pos`, along linked segments
+    // (which exist: the bytes belong to a committed record).
+    offset_t advance(offset_t pos, std::uint64_t n) const noexcept {
+        for (;;) {
+            if (at_end(pos) && n) pos = link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
+            const std::uint64_t room = seg_of(pos) + seg_bytes - pos;
+            if (n <= room) return pos + n;
+            pos += room;
+            n -= room;
+        }
+    }
+};
+
+// Writer's side: the position `pos`, moving into the next segment (linked
+// now if no producer did before) when it is a segment's end.
+offset_t writable(const log_view& log, offset_t pos) {
+    if (!at_end(pos)) return pos;
+    const offset_t seg = pos - seg_bytes;
+    offset_t next = log.link(seg).load(std::memory_order_acquire);
+    if (!next) {
+        next = log.a.take_segments(1);
+        log.word(next + data_start).store(0, std::memory_order_relaxed);  // nothing there yet
+        log.link(seg).store(next, std::memory_order_release);
+    }
+    return next + data_start;
+}
+
+// After a producer died holding the lock: the records it committed without
+// moving the tail are taken into account.
+void repair_tail(const log_view& log, queue_block& q) {
+    offset_t pos = q.now().tail;
+    std::uint64_t next_seq = q.now().next_seq;
+    for (;;) {
+        const offset_t at = log.readable(pos);
+        if (!at) break;
+        const std::uint64_t c = log.word(at).load(std::memory_order_acquire);
+        if (!c) break;
+        ++next_seq;  // the dead producer's record: it had number next_seq
+        const auto [size, data] = log.payload(at, c);
+        pos = log.advance(data, padded(size));
+    }
+    q.set(pos, next_seq);
+    q.put_seq.store(next_seq, std::memory_order_release);
+}
+
+// After a consumer died holding the lock: its record may be taken (head
+// moved) without get_seq saying so.
+void repair_head(const log_view& log, queue_block& q) {
+    const offset_t at = log.readable(q.head.load(std::memory_order_relaxed));
+    const std::uint64_t c = at ? log.word(at).load(std::memory_order_acquire) : 0;
+    // The record at the head has the number of the next get: from its 40
+    // low bits and get_seq (behind by at most one), the whole number.
+    const std::uint64_t stale = q.get_seq.load(std::memory_order_relaxed);
+    q.get_seq.store(c ? stale + (((c >> 24) - stale) & seq_mask) : q.put_seq.load(), std::memory_order_release);
+}
+
+void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the commit before the flag's load
+    if (sleepers.load(std::memory_order_relaxed) == 0 || sleepers.exchange(0) == 0) return;
+    event.fetch_add(1, std::memory_order_release);
+    posix::futex_wake(event, INT_MAX);
+}
+
+// One side's lock, with the repair its dead previous owner calls for.
+class side_lock {
+public:
+    side_lock(posix::robust_mutex& m, posix::deadline until) : m_(m) {
+        auto got = m_.lock_until(until);
+        if (!got) return;
+        held_ = true;
+        died_ = *got == posix::robust_mutex::acquired::owner_died;
+    }
+    ~side_lock() { unlock(); }
+    side_lock(const side_lock&) = delete;
+    side_lock& operator=(const side_lock&) = delete;
+    bool held() const noexcept { return held_; }
+    bool owner_died() const noexcept { return died_; }
+    void unlock() noexcept {
+        if (held_) m_.unlock();
+        held_ = false;
+    }
+
+private:
+    posix::robust_mutex& m_;
+    bool held_ = false;
+    bool died_ = false;
+};
+
+// Spins until `ready()` or spin_time passes.
+template <class F>
+bool spin_until(F ready) {
+    const auto stop = posix::clock::now() + spin_time;
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if (ready()) return true;
+            posix::cpu_relax();
+        }
+        if (posix::clock::now() >= stop) return false;
+    }
+}
+
+}  // namespace
+
+offset_t shared_queue::create(arena& a, std::uint64_t maxsize) {
+    void* mem = a.allocate(sizeof(queue_block), 64);
+    offset_t first = 0;
+    try {
+        first = a.take_segments(1);
+    } catch (...) {
+        a.deallocate(mem);
+        throw;
+    }
+    auto* q = new (mem) queue_block{};
+    q->magic = queue_magic;
+    q->maxsize = maxsize;
+    log_view log{a};
+    log.word(first + data_start).store(0, std::memory_order_relaxed);
+    q->set(first + data_start, 0);
+    q->head.store(first + data_start, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    return a.offset_of(q);
+}
+
+shared_queue::shared_queue(arena& a, offset_t block) noexcept
+    : a_(&a), q_(a.at<queue_block>(block)), block_(block) {}
+
+void shared_queue::destroy() noexcept {
+    log_view log{*a_};
+    // Every segment from the head's on (those after the tail included).
+    const offset_t first = seg_of(q_->head.load());
+    offset_t last = first;
+    std::size_t count = 1;
+    for (offset_t next; (next = log.link(last).load()) != 0; last = next) ++count;
+    a_->give_segments(first, last, count);
+    q_->magic = 0;
+    q_->~queue_block();
+    a_->deallocate(q_);
+}
+
+bool shared_queue::put(std::string_view bytes, posix::deadline until) {
+    queue_block& q = *q_;
+    const log_view log{*a_};
+    for (bool spun = false;;) {
+        // Unbounded: put never gives up (the lock is held for a copy at most).
+        side_lock lock(q.put_lock, q.maxsize ? until : std::nullopt);
+        if (!lock.held()) return false;
+        if (lock.owner_died()) {
+            repair_tail(log, q);
+            wake_all(q.items_event, q.item_sleepers);
+        }
+        if (q.maxsize &&
+            static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_acquire)) >=
+                static_cast<std::int64_t>(q.maxsize)) {
+            // Full: wait for a consumer's commit (lock released).
+            if (passed(until)) return false;
+            if (!spun) {
+                lock.unlock();
+                spun = true;
+                spin_until([&] {
+                    return static_cast<std::int64_t>(q.put_seq.load(std::memory_order_relaxed) -
+                                                     q.get_seq.load(std::memory_order_acquire)) <
+                           static_cast<std::int64_t>(q.maxsize);
+                });
+                continue;
+            }
+            q.space_sleepers.store(1, std::memory_order_seq_cst);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            const std::uint32_t event = q.space_event.load(std::memory_order_seq_cst);
+            const bool full = static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_seq_cst)) >=
+                              static_cast<std::int64_t>(q.maxsize);
+            lock.unlock();
+            if (full) posix::futex_wait(q.space_event, event, slice_of(until));
+            continue;
+        }
+        // The header at the tail is 0 (nothing committed there): write the
+        // payload, zero the header after it, then commit.
+        const auto [tail, next_seq] = q.now();
+        const offset_t at = writable(log, tail);
+        offset_t pos = at + header_bytes;
+        const std::uint64_t commit = commit_word(next_seq, bytes.size());
+        if ((commit & long_size) == long_size) {
+            pos = writable(log, pos);
+            log.word(pos).store(bytes.size(), std::memory_order_relaxed);
+            pos += 8;
+        }
+        const char* src = bytes.data();
+        std::size_t left = bytes.size();
+        while (left) {
+            pos = writable(log, pos);
+            const std::size_t n = std::min<std::uint64_t>(left, seg_of(pos) + seg_bytes - pos);
+            std::memcpy(log.bytes(pos), src, n);
+            pos += n;
+            src += n;
+            left -= n;
+        }
+        const offset_t end = at_end(pos) ? pos : padded(pos);
+        if (!at_end(end)) {
+            log.word(end).store(0, std::memory_order_relaxed);
+        } else if (const offset_t next = log.link(end - seg_bytes).load(std::memory_order_acquire)) {
+            log.word(next + data_start).store(0, std::memory_order_relaxed);  // a dead producer's bytes
+        }
+        log.word(at).store(commit, std::memory_order_release);  // the commit
+        q.set(end, next_seq + 1);
+        q.put_seq.store(next_seq + 1, std::memory_order_release);
+        lock.unlock();
+        wake_all(q.items_event, q.item_sleepers);
+        return true;
+    }
+}
+
+bool shared_queue::get(const receiver& to, posix::deadline until) {
+    queue_block& q = *q_;
+    const log_view log{*a_};
+    for (bool spun = false;;) {
+        side_lock lock(q.get_lock, until);
+        if (!lock.held()) return false;
+        if (lock.owner_died()) {
+            repair_head(log, q);
+            wake_all(q.space_event, q.space_sleepers);
+        }
+        const offset_t head = q.head.load(std::memory_order_relaxed);
+        const offset_t at = log.readable(head);
+        const std::uint64_t commit = at ? log.word(at).load(std::memory_order_acquire) : 0;
+        if (!commit) {
+            if (passed(until)) return false;
+            if (!spun) {
+                // Empty: spin on the next header without the lock, then sleep.
+                lock.unlock();
+                spun = true;
+                spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; });
+                continue;
+            }
+            q.item_sleepers.store(1, std::memory_order_seq_cst);
+            std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wake_all's
+            const std::uint32_t event = q.items_event.load(std::memory_order_seq_cst);
+            const bool empty = log.committed(head) == 0;
+            lock.unlock();
+            if (empty) posix::futex_wait(q.items_event, event, slice_of(until));
+            continue;
+        }
+        auto [len, data] = log.payload(at, commit);
+        if (at_end(data) && len) data = log.link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
+        std::exception_ptr failed;
+        try {
+            if (data + len <= seg_of(data) + seg_bytes) {
+                to.whole(to.ctx, std::string_view(log.bytes(data), len));  // in place
+            } else {
+                // Gathered from its segments into the receiver's room, or
+                // else a buffer of ours (not zero-filled first: one pass).
+                std::unique_ptr<char[]> ours;
+                char* const room = to.room ? to.room(to.ctx, len) : (ours.reset(new char[len]), ours.get());
+                offset_t pos = data;
+                for (std::uint64_t copied = 0; copied < len;) {
+                    if (at_end(pos)) pos = log.link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
+                    const std::uint64_t n = std::min<std::uint64_t>(len - copied, seg_of(pos) + seg_bytes - pos);
+                    std::memcpy(room + copied, log.bytes(pos), n);
+                    copied += n;
+                    pos += n;
+                }
+                if (ours) to.whole(to.ctx, std::string_view(room, len));
+            }
+        } catch (const std::bad_alloc&) {
+            throw;  // the message stays: nothing was taken
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        const offset_t end = log.advance(data, padded(len));
+        // The segments the head leaves, freed once it has left them.
+        const offset_t stop = seg_of(end);
+        offset_t first = seg_of(head);
+        offset_t last = 0;
+        std::size_t count = 0;
+        for (offset_t s = first; s != stop; s = log.link(s).load(std::memory_order_relaxed)) {
+            last = s;
+            ++count;
+        }
+        q.head.store(end, std::memory_order_release);  // the commit
+        q.get_seq.store(q.get_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+        lock.unlock();
+        if (count) a_->give_segments(first, last, count);
+        if (q.maxsize) wake_all(q.space_event, q.space_sleepers);
+        if (failed) std::rethrow_exception(failed);
+        return true;
+    }
+}
+
+std::uint64_t shared_queue::size() const noexcept {
+    const std::uint64_t taken = q_->get_seq.load(std::memory_order_acquire);
+    const std::uint64_t put = q_->put_seq.load(std::memory_order_acquire);
+    return put > taken ? put - taken : 0;
+}
+
+bool shared_queue::empty() const noexcept {
+    const log_view log{*a_};
+    return log.committed(q_->head.load(std::memory_order_acquire)) == 0;
+}
+
+std::uint64_t shared_queue::maxsize() const noexcept { return q_->maxsize; }
+
+void shared_queue::task_done() {
+    queue_block& q = *q_;
+    std::uint64_t d = q.done.load();
+    for (;;) {
+        const std::uint64_t bound = std::max(q.put_seq.load(), q.get_seq.load());
+        if (d >= bound) throw Error("task_done() called too many times");
+        if (q.done.compare_exchange_weak(d, d + 1)) break;
+    }
+    if (d + 1 >= q.put_seq.load()) wake_all(q.join_event, q.join_sleepers);
+}
+
+bool shared_queue::join(posix::deadline until) {
+    queue_block& q = *q_;
+    for (;;) {
+        if (q.done.load() >= q.put_seq.load()) return true;
+        if (passed(until)) return false;
+        q.join_sleepers.store(1);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        const std::uint32_t event = q.join_event.load();
+        if (q.done.load() < q.put_seq.load()) posix::futex_wait(q.join_event, event, slice_of(until));
+    }
+}
+
+}  // namespace mproc::transport

@@ -1,0 +1,89 @@
+// The shared queue: a log of records in a chain of arena segments, written
+// by producers under one robust lock and read by consumers under another.
+//
+// A record is an 8-byte header (its commit word: sequence number and size)
+// then the payload (any size, continuing into the next segments), padded to
+// 8 bytes. The commit word is 0 until the record is whole; the producer
+// stores it last (release), after zeroing the header that follows, so
+// a reader never passes a record that is not whole, and a producer killed
+// anywhere before that store leaves nothing visible. The consumer copies a
+// record out (or hands it to a decoder in place), then moves the head past
+// it in one store: killed before that, the record stays for the next
+// consumer. A robust lock recovered from a dead producer re-reads the log
+// from the last known tail (the dead one may have committed without
+// recording it); from a dead consumer it re-derives the count of records
+// taken. Nothing needs more repair.
+//
+// Waiting: a short spin on the next header, then a futex wait on an event
+// word the other side bumps after its commit when someone said it sleeps
+// (every sleeper is woken: one killed after its wake-up cannot strand
+// the others). Waits are sliced so that nothing depends on a single wake-up.
+//
+// Whole segments go back to the arena's pool as the head leaves them.
+#pragma once
+
+#include "posix/poll.hpp"
+#include "transport/arena.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace mproc::transport {
+
+struct queue_block;
+
+class shared_queue {
+public:
+    /// Where a message goes. `whole` receives a message kept in one piece
+    /// (its bytes valid during the call only); a message in pieces is
+    /// gathered into `room(ctx, size)` when given (then `whole` is not
+    /// called), else into a buffer passed to `whole`.
+    struct receiver {
+        void (*whole)(void* ctx, std::string_view bytes);
+        char* (*room)(void* ctx, std::size_t size);
+        void* ctx;
+    };
+
+    /// Makes an empty queue in `a`; returns its block's offset. `maxsize` 0
+    /// means unbounded. Throws as arena::allocate.
+    static offset_t create(arena& a, std::uint64_t maxsize);
+
+    /// The queue at `block` in `a` (a view: copying it copies no queue).
+    shared_queue(arena& a, offset_t block) noexcept;
+
+    /// Frees the queue and its segments; nobody may use it afterwards.
+    void destroy() noexcept;
+
+    /// Appends `bytes`. A bounded queue waits for room until `until`: false if
+    /// it is still full then. Throws std::bad_alloc / mproc::Error when the
+    /// arena cannot give memory (the queue is unchanged).
+    bool put(std::string_view bytes, posix::deadline until);
+
+    /// Takes the oldest message and passes it to `to`; waits for one until
+    /// `until` (false if none came). If the receiver throws, the message is
+    /// taken all the same (a message that cannot be decoded must not block
+    /// the queue) and the exception propagates; std::bad_alloc leaves it.
+    bool get(const receiver& to, posix::deadline until);
+
+    /// Messages put and not yet taken (approximate while others work).
+    std::uint64_t size() const noexcept;
+    /// Whether no whole message is waiting now.
+    bool empty() const noexcept;
+    std::uint64_t maxsize() const noexcept;
+
+    /// JoinableQueue: one message processed. Throws mproc::Error when called
+    /// more often than messages were put.
+    void task_done();
+    /// Waits until every message put was task_done'd, until `until`.
+    bool join(posix::deadline until);
+
+    offset_t block() const noexcept { return block_; }
+
+private:
+    arena* a_;
+    queue_block* q_;
+    offset_t block_;
+};
+
+}  // namespace mproc::transport
