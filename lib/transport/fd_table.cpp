@@ -51,19 +51,19 @@ namespace detail {
 std::uint32_t export_fd(int fd) {
     if (!exporting)
         throw ProcessError(
-            "a Connection crosses to another process only as an argument of a Process started with the spawn or "
+            "a handle (Connection, Queue, lock, value) crosses to another process only as an argument of a Process started with the spawn or "
             "forkserver start method");
     auto found = std::find(exporting->begin(), exporting->end(), fd);
     if (found != exporting->end()) return static_cast<std::uint32_t>(found - exporting->begin());
     if (exporting->size() >= transport::max_exported_fds)
-        throw ProcessError("too many Connections among the arguments (at most " +
+        throw ProcessError("too many handles (Connections, Queues, ...) among the arguments (at most " +
                            std::to_string(transport::max_exported_fds) + ")");
     exporting->push_back(fd);
     return static_cast<std::uint32_t>(exporting->size() - 1);
 }
 
 posix::unique_fd import_fd(std::uint32_t index) {
-    if (!importing) throw ProcessError("a Connection can only be received as an argument of a spawned Process");
+    if (!importing) throw ProcessError("a handle (Connection, Queue, lock, value) can only be received as an argument of a spawned Process");
     if (index >= importing->taken.size() || importing->taken[index])
         throw ProtocolError("task refers to descriptor #" + std::to_string(index) + ", which was not passed");
     importing->taken[index] = true;
