@@ -148,7 +148,7 @@ public:
     explicit item_writer(std::string& out) : out_(out) {
         if constexpr (!raw_args<Args...>) {
             sink_ = std::make_unique<string_sink>(out_);
-            archive_ = std::make_unique<boost::archive::binary_oarchive>(*sink_, archive_flags);
+            archive_ = std::make_unique<wire_oarchive>(*sink_);
         }
     }
     /// Reserves room for `items` items at once (one allocation).
@@ -170,7 +170,7 @@ public:
 private:
     std::string& out_;
     std::unique_ptr<string_sink> sink_;
-    std::unique_ptr<boost::archive::binary_oarchive> archive_;
+    std::unique_ptr<wire_oarchive> archive_;
 };
 
 template <class... Args>
@@ -206,7 +206,7 @@ void put_results(std::string& out, const std::vector<R>& values) {
         out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(R));
     } else {
         string_sink sink(out);
-        boost::archive::binary_oarchive ar(sink, archive_flags);
+        wire_oarchive ar(sink);
         for (const R& v : values) ar << v;
     }
 }
