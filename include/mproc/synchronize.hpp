@@ -107,7 +107,13 @@ public:
     /// free now; else waits at most `timeout` (nullopt: forever). Returns
     /// whether it was taken. A holder that died is replaced: the call
     /// returns true and previous_owner_died() is true.
-    bool acquire(bool block = true, timeout_t timeout = std::nullopt);
+    bool acquire(bool block = true, timeout_t timeout = std::nullopt) {
+        if (block && !timeout) {
+            lock();
+            return true;
+        }
+        return acquire_for(block, timeout);
+    }
     /// Gives the lock back (Python: release). Throws mproc::Error (see the
     /// file comment).
     void release();
@@ -138,6 +144,7 @@ public:
 
 protected:
     explicit lock_handle(bool recursive);
+    bool acquire_for(bool block, timeout_t timeout);
     /// A handle naming no lock (a Value made with lock = false).
     explicit lock_handle(std::nullptr_t) noexcept {}
 

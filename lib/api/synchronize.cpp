@@ -39,7 +39,7 @@ lock_handle::lock_handle(bool recursive) : block_(sizeof(sync::lock_block), 64) 
     if (void* p = block_.get()) static_cast<sync::lock_block*>(p)->recursive = recursive;
 }
 
-bool lock_handle::acquire(bool block, timeout_t timeout) {
+bool lock_handle::acquire_for(bool block, timeout_t timeout) {
     auto& b = block_of<sync::lock_block>(block_);
     const posix::deadline until = block ? deadline_of(timeout, "mproc::Lock::acquire") : posix::deadline{};
     return sync::lock_acquire(b, block, until) != sync::took::timeout;

@@ -13,9 +13,6 @@ namespace mproc::posix {
 
 namespace {
 
-thread_local std::uint32_t cached_tid = 0;
-thread_local std::uint64_t cached_stamp = 0;
-
 // A forked child is a new thread with a new id: forget the parent's.
 const bool registered = [] {
     at_fork({nullptr, nullptr, [] {
@@ -58,14 +55,14 @@ bool read_stat(std::uint32_t tid, stat_fields& out) noexcept {
 
 }  // namespace
 
-std::uint32_t self_tid() noexcept {
+std::uint32_t find_self_tid() noexcept {
     static_cast<void>(registered);
-    if (cached_tid == 0) cached_tid = static_cast<std::uint32_t>(::gettid());
+    cached_tid = static_cast<std::uint32_t>(::gettid());
     return cached_tid;
 }
 
-std::uint64_t self_stamp() noexcept {
-    if (cached_stamp == 0) {
+std::uint64_t find_self_stamp() noexcept {
+    {
         const std::uint32_t tid = self_tid();
         stat_fields f;
         const std::uint64_t start = read_stat(tid, f) ? f.start : 0;

@@ -7,13 +7,26 @@
 
 namespace mproc::posix {
 
+// Per-thread caches (constant-initialised, so reading them is one load: the
+// lock's fast path uses both). Zero = not known yet; a forked child resets them.
+inline thread_local std::uint32_t cached_tid = 0;
+inline thread_local std::uint64_t cached_stamp = 0;
+std::uint32_t find_self_tid() noexcept;
+std::uint64_t find_self_stamp() noexcept;
+
 /// This thread's id (gettid), cached per thread and renewed in a forked
 /// child. Always below 2^22 (Linux's pid_max limit).
-std::uint32_t self_tid() noexcept;
+inline std::uint32_t self_tid() noexcept {
+    const std::uint32_t t = cached_tid;
+    return t ? t : find_self_tid();
+}
 
 /// This thread's stamp: (start time in clock ticks << 22) | tid. Computed
 /// once per thread (a /proc read), renewed in a forked child.
-std::uint64_t self_stamp() noexcept;
+inline std::uint64_t self_stamp() noexcept {
+    const std::uint64_t s = cached_stamp;
+    return s ? s : find_self_stamp();
+}
 
 /// The thread id a stamp names.
 constexpr std::uint32_t stamp_tid(std::uint64_t stamp) noexcept {

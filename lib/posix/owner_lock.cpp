@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 
 // Spins before sleeping: a holder on another CPU usually releases within a
 // few hundred nanoseconds, sooner than a futex round trip.
-constexpr int spins = 100;
+constexpr int spins = 50;
 // A sleeping waiter looks at the holder after this long, then twice as long
 // each time up to the cap: a dead holder is noticed within milliseconds, a
 // live one that holds the lock for long costs a check every 50 ms.

@@ -12,16 +12,6 @@ took from(posix::owner_lock::acquired a) noexcept {
 
 }  // namespace
 
-took lock_acquire(lock_block& b) noexcept {
-    if (b.recursive && b.m.held_by_me()) {
-        ++b.m.spare;
-        return took::clean;
-    }
-    const auto a = b.m.lock(std::nullopt);
-    b.m.spare = 1;
-    return from(*a);
-}
-
 took lock_acquire(lock_block& b, bool block, posix::deadline until) noexcept {
     if (b.recursive && b.m.held_by_me()) {
         ++b.m.spare;
@@ -38,16 +28,10 @@ took lock_acquire(lock_block& b, bool block, posix::deadline until) noexcept {
     return from(*a);
 }
 
-void lock_release(lock_block& b) {
-    if (b.recursive) {
-        if (!b.m.held_by_me())
-            throw Error("mproc::RLock::release: the lock is not held by this thread (Python: AssertionError)");
-        if (--b.m.spare > 0) return;
-        b.m.unlock();
-        return;
-    }
-    if (b.m.unlock() == 0)
-        throw Error("mproc::Lock::release: the lock is not held (Python: ValueError, released too many times)");
+void lock_release_failed(const lock_block& b) {
+    if (b.recursive)
+        throw Error("mproc::RLock::release: the lock is not held by this thread (Python: AssertionError)");
+    throw Error("mproc::Lock::release: the lock is not held (Python: ValueError, released too many times)");
 }
 
 std::uint32_t lock_release_all(lock_block& b, const char* who) {

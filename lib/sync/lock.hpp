@@ -20,11 +20,31 @@ enum class took { timeout, clean, owner_died };
 /// Acquires (waiting until `until` if `block`). An RLock already held by
 /// this thread only counts one more level.
 took lock_acquire(lock_block& b, bool block, posix::deadline until) noexcept;
-/// The fast forms of lock_acquire(b, true, forever) and lock_release(b).
-took lock_acquire(lock_block& b) noexcept;
+[[noreturn]] void lock_release_failed(const lock_block& b);
+
+/// lock_acquire(b, true, forever), inline: the uncontended path is the
+/// owner_lock's compare-and-swap and nothing else.
+inline took lock_acquire(lock_block& b) noexcept {
+    if (b.recursive && b.m.held_by_me()) {
+        ++b.m.spare;
+        return took::clean;
+    }
+    const auto a = b.m.lock(std::nullopt);
+    b.m.spare = 1;
+    return *a == posix::owner_lock::acquired::owner_died ? took::owner_died : took::clean;
+}
+
 /// Releases one level. Throws mproc::Error: a Lock that is not held, an
 /// RLock this thread does not hold.
-void lock_release(lock_block& b);
+inline void lock_release(lock_block& b) {
+    if (b.recursive) {
+        if (!b.m.held_by_me()) lock_release_failed(b);
+        if (--b.m.spare > 0) return;
+        b.m.unlock();
+        return;
+    }
+    if (b.m.unlock() == 0) lock_release_failed(b);
+}
 
 /// For Condition::wait: releases every level this thread holds and returns
 /// how many (throws mproc::Error when it holds none)...
