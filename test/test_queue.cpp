@@ -165,6 +165,12 @@ BOOST_AUTO_TEST_CASE(messages_of_many_types_round_trip_in_order) {
     maps.put({{"a", {1, 2}}, {"b", {}}});
     BOOST_TEST((maps.get() == std::map<std::string, std::vector<int>>{{"a", {1, 2}}, {"b", {}}}));
 
+    mp::Queue<std::vector<unsigned char>> bytes;  // byte strings travel as their bytes
+    bytes.put({});
+    bytes.put({1, 2, 255});
+    BOOST_TEST(bytes.get().empty());
+    BOOST_TEST((bytes.get() == std::vector<unsigned char>{1, 2, 255}));
+
     mp::Queue<double> doubles;
     for (int i = 0; i < 10000; ++i) doubles.put(i * 0.5);
     for (int i = 0; i < 10000; ++i) BOOST_REQUIRE(doubles.get() == i * 0.5);
@@ -310,8 +316,8 @@ BOOST_DATA_TEST_CASE(joinable_queue_join_returns_once_every_message_is_done, met
     for (int v : {1, 2, 3}) q.put(v);
     auto p = ctx.Process(joinable_worker, q, sums);
     p.start();
-    q.join();  // returns only after three task_done
-    BOOST_TEST(sums.get(10s) == 6);
+    BOOST_TEST(sums.get(10s) == 6);  // after the worker's three task_done
+    q.join();                        // so this returns (a dead worker fails above, not hangs here)
     BOOST_TEST(p.join(10s));
     BOOST_TEST(p.exitcode() == 0);
     BOOST_CHECK_THROW(q.task_done(), mp::Error);  // a fourth

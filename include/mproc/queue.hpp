@@ -11,7 +11,8 @@
 /// as a Process argument under any start method) share one queue. Any number
 /// of processes and threads may put and get at once; messages from one
 /// producer arrive in the order it put them. T is any type mproc::dumps /
-/// loads carry; messages may be of any size.
+/// loads carry (std::string and vectors of bytes travel as their bytes,
+/// trivially copyable values as theirs); messages may be of any size.
 ///
 /// Where mproc goes further than Python: there is no feeder thread: once
 /// put() has returned, the message is in shared memory and is delivered even
@@ -46,8 +47,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace mproc {
 
@@ -59,7 +62,12 @@ struct queue_state;
 class queue_core {
 public:
     using timeout = std::optional<std::chrono::duration<double>>;  // nullopt: wait forever
-    using sink = void (*)(void* ctx, std::string_view bytes);
+    /// Where get() puts a message: see transport::shared_queue::receiver.
+    struct receiver {
+        void (*whole)(void* ctx, std::string_view bytes);
+        char* (*room)(void* ctx, std::size_t size);
+        void* ctx;
+    };
 
     /// A new queue in this family's shared memory (nothing while a task is
     /// decoded: load() follows).
@@ -70,8 +78,8 @@ public:
 
     /// Throws Full when still full at the timeout.
     void put(std::string_view bytes, timeout t);
-    /// Passes the oldest message to `fn`; false when none came in time.
-    bool get(sink fn, void* ctx, timeout t);
+    /// Passes the oldest message to `to`; false when none came in time.
+    bool get(const receiver& to, timeout t);
 
     std::size_t qsize() const;
     bool empty() const;
@@ -96,14 +104,54 @@ private:
     std::shared_ptr<queue_state> s_;
 };
 
+// Byte strings travel as their bytes (no archive around them): one copy in,
+// one copy out, as the memcpy codec does for trivially copyable values.
+template <class T>
+inline constexpr bool byte_string = false;
+template <>
+inline constexpr bool byte_string<std::string> = true;
+template <>
+inline constexpr bool byte_string<std::vector<char>> = true;
+template <>
+inline constexpr bool byte_string<std::vector<unsigned char>> = true;
+template <>
+inline constexpr bool byte_string<std::vector<signed char>> = true;
+template <>
+inline constexpr bool byte_string<std::vector<std::byte>> = true;
+
 template <class T>
 void decode_into(void* ctx, std::string_view bytes) {
-    static_cast<std::optional<T>*>(ctx)->emplace(loads<T>(bytes));
+    auto& out = *static_cast<std::optional<T>*>(ctx);
+    if constexpr (byte_string<T>) {
+        using byte = typename T::value_type;
+        const auto* p = reinterpret_cast<const byte*>(bytes.data());
+        out.emplace(p, p + bytes.size());
+    } else {
+        out.emplace(loads<T>(bytes));
+    }
+}
+
+template <class T>
+char* room_in(void* ctx, std::size_t size) {
+    auto& out = *static_cast<std::optional<T>*>(ctx);
+    out.emplace();
+    out->resize(size);
+    return reinterpret_cast<char*>(out->data());
+}
+
+template <class T>
+queue_core::receiver receiver_for(std::optional<T>& out) {
+    if constexpr (byte_string<T>)
+        return {&decode_into<T>, &room_in<T>, &out};
+    else
+        return {&decode_into<T>, nullptr, &out};
 }
 
 template <class T, class F>
 void with_bytes(const T& obj, F&& use) {
-    if constexpr (memcpy_codec<T>) {
+    if constexpr (byte_string<T>) {
+        use(std::string_view(reinterpret_cast<const char*>(obj.data()), obj.size()));
+    } else if constexpr (memcpy_codec<T>) {
         use(std::string_view(reinterpret_cast<const char*>(&obj), sizeof obj));
     } else {
         use(std::string_view(dumps(obj)));
@@ -181,7 +229,7 @@ protected:
     }
     std::optional<T> take(detail::queue_core::timeout t) {
         std::optional<T> out;
-        core_.get(&detail::decode_into<T>, &out, t);
+        core_.get(detail::receiver_for(out), t);
         return out;
     }
 

@@ -69,12 +69,12 @@ void queue_core::put(std::string_view bytes, timeout t) {
     if (!q.put(bytes, until)) throw Full();
 }
 
-bool queue_core::get(sink fn, void* ctx, timeout t) {
+bool queue_core::get(const receiver& to, timeout t) {
     const queue_state& s = state();
     check_open(s, "get");
     const posix::deadline until = deadline_of(t);
     transport::shared_queue q = s.q;
-    return q.get(fn, ctx, until);
+    return q.get(transport::shared_queue::receiver{to.whole, to.room, to.ctx}, until);
 }
 
 std::size_t queue_core::qsize() const { return state().q.size(); }

@@ -11,9 +11,11 @@
 #include <climits>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace mproc::transport {
 
@@ -21,7 +23,14 @@ namespace {
 
 constexpr std::uint64_t seg_bytes = arena::segment_size;
 constexpr std::uint64_t data_start = 64;  // a segment's link word, then padding
-constexpr std::uint64_t header_bytes = 16;
+// A record's header is one word: (sequence number mod 2^40) << 24 | size
+// field, never 0 once committed. The size field is the payload's size + 1,
+// or `long_size` when that does not fit in 24 bits: the size then follows
+// as a word of its own. Small messages take 8 bytes of header, so four
+// 8-byte messages share a cache line.
+constexpr std::uint64_t header_bytes = 8;
+constexpr std::uint64_t long_size = 0xffffff;
+constexpr std::uint64_t seq_mask = (std::uint64_t{1} << 40) - 1;
 constexpr std::uint64_t queue_magic = 0x657565757163706dULL;
 // How long a consumer (or a producer facing a full queue) spins before it
 // sleeps: shorter than a cross-CPU wake-up (~30 us here).
@@ -34,7 +43,10 @@ bool at_end(offset_t pos) noexcept { return pos % seg_bytes == 0; }
 // The segment a position belongs to (a position at a segment's end belongs
 // to that segment).
 offset_t seg_of(offset_t pos) noexcept { return at_end(pos) ? pos - seg_bytes : pos & ~(seg_bytes - 1); }
-std::uint64_t padded(std::uint64_t n) noexcept { return (n + 15) & ~std::uint64_t{15}; }
+std::uint64_t padded(std::uint64_t n) noexcept { return (n + 7) & ~std::uint64_t{7}; }
+std::uint64_t commit_word(std::uint64_t seq, std::uint64_t size) noexcept {
+    return (seq & seq_mask) << 24 | (size + 1 < long_size ? size + 1 : long_size);
+}
 
 posix::deadline slice_of(posix::deadline until) {
     const auto next = posix::clock::now() + wait_slice;
@@ -49,22 +61,37 @@ struct queue_block {
     std::uint64_t maxsize;
     // Producers' side.
     alignas(64) posix::robust_mutex put_lock;
-    offset_t tail;           // where the next record goes (put_lock)
-    std::uint64_t next_seq;  // its sequence number (put_lock)
+    // Where the next record goes and its number (put_lock), in two copies:
+    // a producer writes the other copy, then switches `current` in one store,
+    // so a dead producer leaves one consistent pair.
+    struct tail_state {
+        offset_t tail;
+        std::uint64_t next_seq;
+    } producer[2];
+    std::atomic<std::uint32_t> current;
+    const tail_state& now() const noexcept { return producer[current.load(std::memory_order_relaxed)]; }
+    void set(offset_t tail, std::uint64_t next_seq) noexcept {
+        const std::uint32_t other = 1 - current.load(std::memory_order_relaxed);
+        producer[other] = {tail, next_seq};
+        current.store(other, std::memory_order_release);
+    }
     alignas(64) std::atomic<std::uint64_t> put_seq;  // records committed, published
     // Consumers' side.
     alignas(64) posix::robust_mutex get_lock;
     std::atomic<offset_t> head;          // the next record to take
     std::atomic<std::uint64_t> get_seq;  // records taken, published
-    // Events: bumped by one side after its commit when the other side waits.
+    // Events: bumped by one side after its commit when the other side said
+    // it sleeps. "Sleeping" is a flag, not a count: the waker clears it, each
+    // sleeper sets it again, so one killed while asleep leaves nothing behind
+    // and a stream of commits costs one wake-up per round of sleepers.
     alignas(64) std::atomic<std::uint32_t> items_event;
-    std::atomic<std::uint32_t> item_waiters;
+    std::atomic<std::uint32_t> item_sleepers;
     alignas(64) std::atomic<std::uint32_t> space_event;
-    std::atomic<std::uint32_t> space_waiters;
+    std::atomic<std::uint32_t> space_sleepers;
     // JoinableQueue.
     alignas(64) std::atomic<std::uint64_t> done;
     std::atomic<std::uint32_t> join_event;
-    std::atomic<std::uint32_t> join_waiters;
+    std::atomic<std::uint32_t> join_sleepers;
 };
 
 namespace {
@@ -89,6 +116,14 @@ struct log_view {
     std::uint64_t committed(offset_t pos) const noexcept {
         const offset_t at = readable(pos);
         return at ? word(at).load(std::memory_order_acquire) : 0;
+    }
+    // The payload of the committed record at `at` (header `c`): its size
+    // and where it starts.
+    std::pair<std::uint64_t, offset_t> payload(offset_t at, std::uint64_t c) const noexcept {
+        offset_t data = at + header_bytes;
+        if ((c & long_size) != long_size) return {(c & long_size) - 1, data};
+        if (at_end(data)) data = link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
+        return {word(data).load(std::memory_order_relaxed), data + 8};
     }
     // The position `n` bytes after data position `pos`, along linked segments
     // (which exist: the bytes belong to a committed record).
@@ -120,18 +155,18 @@ offset_t writable(const log_view& log, offset_t pos) {
 // After a producer died holding the lock: the records it committed without
 // moving the tail are taken into account.
 void repair_tail(const log_view& log, queue_block& q) {
-    offset_t pos = q.tail;
-    std::uint64_t next_seq = q.next_seq;
+    offset_t pos = q.now().tail;
+    std::uint64_t next_seq = q.now().next_seq;
     for (;;) {
         const offset_t at = log.readable(pos);
         if (!at) break;
         const std::uint64_t c = log.word(at).load(std::memory_order_acquire);
         if (!c) break;
-        next_seq = log.word(at + 8).load(std::memory_order_relaxed) + 1;
-        pos = log.advance(at + header_bytes, padded(c - 1));
+        ++next_seq;  // the dead producer's record: it had number next_seq
+        const auto [size, data] = log.payload(at, c);
+        pos = log.advance(data, padded(size));
     }
-    q.tail = pos;
-    q.next_seq = next_seq;
+    q.set(pos, next_seq);
     q.put_seq.store(next_seq, std::memory_order_release);
 }
 
@@ -140,12 +175,15 @@ void repair_tail(const log_view& log, queue_block& q) {
 void repair_head(const log_view& log, queue_block& q) {
     const offset_t at = log.readable(q.head.load(std::memory_order_relaxed));
     const std::uint64_t c = at ? log.word(at).load(std::memory_order_acquire) : 0;
-    q.get_seq.store(c ? log.word(at + 8).load(std::memory_order_relaxed) : q.put_seq.load(), std::memory_order_release);
+    // The record at the head has the number of the next get: from its 40
+    // low bits and get_seq (behind by at most one), the whole number.
+    const std::uint64_t stale = q.get_seq.load(std::memory_order_relaxed);
+    q.get_seq.store(c ? stale + (((c >> 24) - stale) & seq_mask) : q.put_seq.load(), std::memory_order_release);
 }
 
-void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& waiters) noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (waiters.load(std::memory_order_relaxed) == 0) return;
+void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the commit before the flag's load
+    if (sleepers.load(std::memory_order_relaxed) == 0 || sleepers.exchange(0) == 0) return;
     event.fetch_add(1, std::memory_order_release);
     posix::futex_wake(event, INT_MAX);
 }
@@ -204,7 +242,7 @@ offset_t shared_queue::create(arena& a, std::uint64_t maxsize) {
     q->maxsize = maxsize;
     log_view log{a};
     log.word(first + data_start).store(0, std::memory_order_relaxed);
-    q->tail = first + data_start;
+    q->set(first + data_start, 0);
     q->head.store(first + data_start, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
     return a.offset_of(q);
@@ -235,10 +273,10 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             repair_tail(log, q);
-            wake_all(q.items_event, q.item_waiters);
+            wake_all(q.items_event, q.item_sleepers);
         }
         if (q.maxsize &&
-            static_cast<std::int64_t>(q.next_seq - q.get_seq.load(std::memory_order_acquire)) >=
+            static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_acquire)) >=
                 static_cast<std::int64_t>(q.maxsize)) {
             // Full: wait for a consumer's commit (lock released).
             if (passed(until)) return false;
@@ -252,20 +290,26 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
                 });
                 continue;
             }
-            q.space_waiters.fetch_add(1, std::memory_order_seq_cst);
+            q.space_sleepers.store(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);
             const std::uint32_t event = q.space_event.load(std::memory_order_seq_cst);
-            const bool full = static_cast<std::int64_t>(q.next_seq - q.get_seq.load(std::memory_order_seq_cst)) >=
+            const bool full = static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_seq_cst)) >=
                               static_cast<std::int64_t>(q.maxsize);
             lock.unlock();
             if (full) posix::futex_wait(q.space_event, event, slice_of(until));
-            q.space_waiters.fetch_sub(1, std::memory_order_relaxed);
             continue;
         }
         // The header at the tail is 0 (nothing committed there): write the
         // payload, zero the header after it, then commit.
-        const offset_t at = writable(log, q.tail);
+        const auto [tail, next_seq] = q.now();
+        const offset_t at = writable(log, tail);
         offset_t pos = at + header_bytes;
+        const std::uint64_t commit = commit_word(next_seq, bytes.size());
+        if ((commit & long_size) == long_size) {
+            pos = writable(log, pos);
+            log.word(pos).store(bytes.size(), std::memory_order_relaxed);
+            pos += 8;
+        }
         const char* src = bytes.data();
         std::size_t left = bytes.size();
         while (left) {
@@ -276,23 +320,22 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
             src += n;
             left -= n;
         }
-        const offset_t end = at_end(pos) ? pos : (pos + 15) & ~offset_t{15};
+        const offset_t end = at_end(pos) ? pos : padded(pos);
         if (!at_end(end)) {
             log.word(end).store(0, std::memory_order_relaxed);
         } else if (const offset_t next = log.link(end - seg_bytes).load(std::memory_order_acquire)) {
             log.word(next + data_start).store(0, std::memory_order_relaxed);  // a dead producer's bytes
         }
-        log.word(at + 8).store(q.next_seq, std::memory_order_relaxed);
-        log.word(at).store(bytes.size() + 1, std::memory_order_release);  // the commit
-        q.tail = end;
-        q.put_seq.store(++q.next_seq, std::memory_order_release);
+        log.word(at).store(commit, std::memory_order_release);  // the commit
+        q.set(end, next_seq + 1);
+        q.put_seq.store(next_seq + 1, std::memory_order_release);
         lock.unlock();
-        wake_all(q.items_event, q.item_waiters);
+        wake_all(q.items_event, q.item_sleepers);
         return true;
     }
 }
 
-bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
+bool shared_queue::get(const receiver& to, posix::deadline until) {
     queue_block& q = *q_;
     const log_view log{*a_};
     for (bool spun = false;;) {
@@ -300,7 +343,7 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             repair_head(log, q);
-            wake_all(q.space_event, q.space_waiters);
+            wake_all(q.space_event, q.space_sleepers);
         }
         const offset_t head = q.head.load(std::memory_order_relaxed);
         const offset_t at = log.readable(head);
@@ -314,34 +357,34 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
                 spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; });
                 continue;
             }
-            q.item_waiters.fetch_add(1, std::memory_order_seq_cst);
+            q.item_sleepers.store(1, std::memory_order_seq_cst);
             std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wake_all's
             const std::uint32_t event = q.items_event.load(std::memory_order_seq_cst);
             const bool empty = log.committed(head) == 0;
             lock.unlock();
             if (empty) posix::futex_wait(q.items_event, event, slice_of(until));
-            q.item_waiters.fetch_sub(1, std::memory_order_relaxed);
             continue;
         }
-        const std::uint64_t len = commit - 1;
-        const std::uint64_t seq = log.word(at + 8).load(std::memory_order_relaxed);
-        offset_t data = at + header_bytes;
+        auto [len, data] = log.payload(at, commit);
         if (at_end(data) && len) data = log.link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
         std::exception_ptr failed;
         try {
             if (data + len <= seg_of(data) + seg_bytes) {
-                fn(ctx, std::string_view(log.bytes(data), len));  // in place
+                to.whole(to.ctx, std::string_view(log.bytes(data), len));  // in place
             } else {
-                std::string whole(len, '\0');
+                // Gathered from its segments into the receiver's room, or
+                // else a buffer of ours (not zero-filled first: one pass).
+                std::unique_ptr<char[]> ours;
+                char* const room = to.room ? to.room(to.ctx, len) : (ours.reset(new char[len]), ours.get());
                 offset_t pos = data;
                 for (std::uint64_t copied = 0; copied < len;) {
                     if (at_end(pos)) pos = log.link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
                     const std::uint64_t n = std::min<std::uint64_t>(len - copied, seg_of(pos) + seg_bytes - pos);
-                    std::memcpy(whole.data() + copied, log.bytes(pos), n);
+                    std::memcpy(room + copied, log.bytes(pos), n);
                     copied += n;
                     pos += n;
                 }
-                fn(ctx, whole);
+                if (ours) to.whole(to.ctx, std::string_view(room, len));
             }
         } catch (const std::bad_alloc&) {
             throw;  // the message stays: nothing was taken
@@ -359,10 +402,10 @@ bool shared_queue::get(sink fn, void* ctx, posix::deadline until) {
             ++count;
         }
         q.head.store(end, std::memory_order_release);  // the commit
-        q.get_seq.store(seq + 1, std::memory_order_release);
+        q.get_seq.store(q.get_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
         lock.unlock();
         if (count) a_->give_segments(first, last, count);
-        if (q.maxsize) wake_all(q.space_event, q.space_waiters);
+        if (q.maxsize) wake_all(q.space_event, q.space_sleepers);
         if (failed) std::rethrow_exception(failed);
         return true;
     }
@@ -389,7 +432,7 @@ void shared_queue::task_done() {
         if (d >= bound) throw Error("task_done() called too many times");
         if (q.done.compare_exchange_weak(d, d + 1)) break;
     }
-    if (d + 1 >= q.put_seq.load()) wake_all(q.join_event, q.join_waiters);
+    if (d + 1 >= q.put_seq.load()) wake_all(q.join_event, q.join_sleepers);
 }
 
 bool shared_queue::join(posix::deadline until) {
@@ -397,11 +440,10 @@ bool shared_queue::join(posix::deadline until) {
     for (;;) {
         if (q.done.load() >= q.put_seq.load()) return true;
         if (passed(until)) return false;
-        q.join_waiters.fetch_add(1);
+        q.join_sleepers.store(1);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         const std::uint32_t event = q.join_event.load();
         if (q.done.load() < q.put_seq.load()) posix::futex_wait(q.join_event, event, slice_of(until));
-        q.join_waiters.fetch_sub(1);
     }
 }
 

@@ -1,10 +1,10 @@
 // The shared queue: a log of records in a chain of arena segments, written
 // by producers under one robust lock and read by consumers under another.
 //
-// A record is a 16-byte header {commit word, sequence number} then the
-// payload (any size, continuing into the next segments), padded to 16 bytes.
-// The commit word is 0 until the record is whole; the producer stores
-// length + 1 there last (release), after zeroing the header that follows, so
+// A record is an 8-byte header (its commit word: sequence number and size)
+// then the payload (any size, continuing into the next segments), padded to
+// 8 bytes. The commit word is 0 until the record is whole; the producer
+// stores it last (release), after zeroing the header that follows, so
 // a reader never passes a record that is not whole, and a producer killed
 // anywhere before that store leaves nothing visible. The consumer copies a
 // record out (or hands it to a decoder in place), then moves the head past
@@ -15,8 +15,8 @@
 // taken. Nothing needs more repair.
 //
 // Waiting: a short spin on the next header, then a futex wait on an event
-// word the other side bumps after its commit when someone registered as a
-// waiter (every waiter is woken: one killed after its wake-up cannot strand
+// word the other side bumps after its commit when someone said it sleeps
+// (every sleeper is woken: one killed after its wake-up cannot strand
 // the others). Waits are sliced so that nothing depends on a single wake-up.
 //
 // Whole segments go back to the arena's pool as the head leaves them.
@@ -25,6 +25,7 @@
 #include "posix/poll.hpp"
 #include "transport/arena.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -34,8 +35,15 @@ struct queue_block;
 
 class shared_queue {
 public:
-    /// Receives a message: its bytes are valid during the call only.
-    using sink = void (*)(void* ctx, std::string_view bytes);
+    /// Where a message goes. `whole` receives a message kept in one piece
+    /// (its bytes valid during the call only); a message in pieces is
+    /// gathered into `room(ctx, size)` when given (then `whole` is not
+    /// called), else into a buffer passed to `whole`.
+    struct receiver {
+        void (*whole)(void* ctx, std::string_view bytes);
+        char* (*room)(void* ctx, std::size_t size);
+        void* ctx;
+    };
 
     /// Makes an empty queue in `a`; returns its block's offset. `maxsize` 0
     /// means unbounded. Throws as arena::allocate.
@@ -52,11 +60,11 @@ public:
     /// arena cannot give memory (the queue is unchanged).
     bool put(std::string_view bytes, posix::deadline until);
 
-    /// Takes the oldest message and passes it to `fn`; waits for one until
-    /// `until` (false if none came). If `fn` throws, the message is taken all
-    /// the same (a message that cannot be decoded must not block the queue)
-    /// and the exception propagates.
-    bool get(sink fn, void* ctx, posix::deadline until);
+    /// Takes the oldest message and passes it to `to`; waits for one until
+    /// `until` (false if none came). If the receiver throws, the message is
+    /// taken all the same (a message that cannot be decoded must not block
+    /// the queue) and the exception propagates; std::bad_alloc leaves it.
+    bool get(const receiver& to, posix::deadline until);
 
     /// Messages put and not yet taken (approximate while others work).
     std::uint64_t size() const noexcept;

@@ -3,6 +3,8 @@
 // time is spent inside put/get) and starts it again.
 //
 //     stress_queue [SECONDS]      (default 30)
+//     stress_queue SECONDS --dry  the same without killing (signal 0): the
+//                                 stall the machine alone causes
 //
 // Prints kills, messages put, delivered, lost, duplicated, corrupted, and the
 // longest stall of a survivor after a kill; exits 1 if anything was lost,
@@ -26,8 +28,9 @@
 //  - lost: put returned, not delivered, not taken by a dying consumer.
 //    duplicated: delivered more than once. corrupted: a body that is not
 //    the one its producer wrote for that sequence number.
-//  - stall: after each kill the harness waits until every survivor finishes
-//    one more operation; the longest such wait, minus nothing.
+//  - stall: after each kill (once the victim is reaped) every survivor
+//    reports when it completes its next operation; stall = that instant
+//    minus the kill's. The longest over all kills and survivors is printed.
 #include <mproc/mproc.hpp>
 
 #include <boost/serialization/split_member.hpp>
@@ -55,6 +58,10 @@ namespace mp = mproc;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count();
+}
+
 namespace {
 
 constexpr int producers = 2;
@@ -68,6 +75,9 @@ struct shared_state {
     std::atomic<std::uint64_t> pending[consumers];  // (p << 40 | seq) + 1, or 0
     std::atomic<std::uint64_t> ops[roles];          // completed operations
     std::atomic<int> in_op[roles];                  // inside put/get now
+    std::atomic<int> want_time[roles];              // the harness asks for the next op's end
+    std::atomic<std::int64_t> op_end_ns[roles];     // ...and the survivor tells it
+    std::atomic<std::int64_t> kill_ns;              // when the last kill was sent
     std::atomic<std::uint64_t> corrupted;
     std::atomic<int> stop;
     std::atomic<int> draining;
@@ -123,6 +133,15 @@ struct message {
     BOOST_SERIALIZATION_SPLIT_MEMBER()
 };
 
+// After each completed put/get: the end of the first one after a kill, when
+// the harness asks.
+void op_done(int role) {
+    shared->ops[role].fetch_add(1, std::memory_order_relaxed);
+    if (!shared->want_time[role].load(std::memory_order_relaxed)) return;
+    const std::int64_t t = now_ns();
+    if (t > shared->kill_ns.load() && shared->want_time[role].exchange(0)) shared->op_end_ns[role].store(t);
+}
+
 void producer_main(mp::Queue<message> q, int p) {
     std::int64_t seq = std::max(shared->acked[p].load(), shared->attempt[p].load() + 1);
     std::vector<std::string> bodies;
@@ -133,7 +152,7 @@ void producer_main(mp::Queue<message> q, int p) {
         q.put(m);
         shared->in_op[p].store(0);
         shared->acked[p].store(seq + 1);
-        shared->ops[p].fetch_add(1);
+        op_done(p);
         ++seq;
     }
 }
@@ -155,12 +174,12 @@ void consumer_main(mp::Queue<message> q, int c) {
             if (shared->draining.load()) return;
             continue;
         }
-        if (m->producer >= producers || m->seq >= max_seq || m->body != body_of(static_cast<int>(m->producer), m->seq))
-            shared->corrupted.fetch_add(1);
-        else
-            delivered_at(static_cast<int>(m->producer), m->seq).fetch_add(1);
+        // Counted as soon as get returned; checked afterwards.
+        const bool known = m->producer < producers && m->seq < max_seq;
+        if (known) delivered_at(static_cast<int>(m->producer), m->seq).fetch_add(1);
         shared->pending[c].store(0);
-        shared->ops[role].fetch_add(1);
+        if (!known || m->body != body_of(static_cast<int>(m->producer), m->seq)) shared->corrupted.fetch_add(1);
+        op_done(role);
     }
 }
 
@@ -194,6 +213,7 @@ int dev_shm_entries() {
 
 int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 30.0;
+    const bool dry = argc > 2 && std::strcmp(argv[2], "--dry") == 0;
     shared = new (map_shared<shared_state>(1)) shared_state{};
     for (int p = 0; p < producers; ++p) shared->attempt[p] = -1;
     delivered = map_shared<std::atomic<std::uint8_t>>(producers * max_seq);
@@ -205,36 +225,57 @@ int main(int argc, char** argv) {
     std::mt19937 rng(std::random_device{}());
     std::vector<std::uint64_t> taken_by_dying;  // (p << 40 | seq) + 1
     std::vector<std::pair<int, std::int64_t>> in_doubt;
-    std::uint64_t kills = 0, kills_inside_op = 0;
+    std::uint64_t kills = 0, kills_inside_op = 0, probes = 0;
     double longest_stall_ms = 0;
+    std::uint64_t long_stalls = 0;
     const auto end = steady::now() + std::chrono::duration<double>(seconds);
     while (steady::now() < end) {
         std::this_thread::sleep_for(std::chrono::microseconds(200 + rng() % 1800));
         const int victim = static_cast<int>(rng() % roles);
-        std::uint64_t before[roles];
-        for (int r = 0; r < roles; ++r) before[r] = shared->ops[r].load();
-        kills_inside_op += shared->in_op[victim].load() ? 1 : 0;
         const auto killed_at = steady::now();
-        ::kill(pids[victim], SIGKILL);
-        int status = 0;
-        ::waitpid(pids[victim], &status, 0);
-        ++kills;
-        if (victim < producers) {
+        // Survivors will report the end of their first operation after this.
+        const std::int64_t killed_ns = now_ns();
+        shared->kill_ns.store(killed_ns);
+        for (int r = 0; r < roles; ++r) {
+            shared->op_end_ns[r].store(0);
+            shared->want_time[r].store(r != victim ? 1 : 0);
+        }
+        if (dry) {
+            ++probes;
+        } else {
+            kills_inside_op += shared->in_op[victim].load() ? 1 : 0;
+            ::kill(pids[victim], SIGKILL);
+            int status = 0;
+            ::waitpid(pids[victim], &status, 0);
+            ++kills;
+        }
+        if (dry) {
+        } else if (victim < producers) {
             if (shared->acked[victim].load() <= shared->attempt[victim].load())
                 in_doubt.emplace_back(victim, shared->attempt[victim].load());
         } else if (const std::uint64_t held = shared->pending[victim - producers].exchange(0)) {
             taken_by_dying.push_back(held);
         }
         shared->in_op[victim].store(0);
-        // Every survivor finishes one more operation.
+        // The kill to a survivor's next completed operation, as the survivor
+        // saw it (neither the victim's exit nor the harness's own scheduling
+        // counts).
         for (int r = 0; r < roles; ++r) {
             if (r == victim) continue;
-            while (shared->ops[r].load() == before[r] && steady::now() - killed_at < 5s)
+            while (shared->op_end_ns[r].load() == 0 && steady::now() - killed_at < 5s)
                 std::this_thread::sleep_for(50us);
+            const std::int64_t end_ns = shared->op_end_ns[r].load();
+            const double ms = end_ns ? double(end_ns - killed_ns) / 1e6 : 5000.0;  // 5 s: never
+            if (ms > 10.0) {
+                ++long_stalls;
+                if (long_stalls <= 5)
+                    std::printf("  stall %.1f ms: survivor %s%d after %s %s%d\n", ms, r < producers ? "producer " : "consumer ",
+                                r % producers, dry ? "probing" : "killing", victim < producers ? "producer " : "consumer ",
+                                victim % producers);
+            }
+            longest_stall_ms = std::max(longest_stall_ms, ms);
         }
-        longest_stall_ms =
-            std::max(longest_stall_ms, std::chrono::duration<double, std::milli>(steady::now() - killed_at).count());
-        pids[victim] = start_role(q, victim);
+        if (!dry) pids[victim] = start_role(q, victim);
     }
 
     // Stop: producers end after their put; consumers drain the queue.
@@ -267,7 +308,9 @@ int main(int argc, char** argv) {
     }
     const std::uint64_t corrupted = shared->corrupted.load();
     const int shm = dev_shm_entries();
-    std::printf("stress_queue: %.0f s, 2 producers + 2 consumers, queue maxsize 256\n", seconds);
+    std::printf("stress_queue: %.0f s, 2 producers + 2 consumers, queue maxsize 256%s\n", seconds,
+                dry ? " (dry: no kill, the stall is the machine's)" : "");
+    if (dry) std::printf("  probes                %llu\n", static_cast<unsigned long long>(probes));
     std::printf("  kills                 %llu (%llu while the victim was inside put/get)\n",
                 static_cast<unsigned long long>(kills), static_cast<unsigned long long>(kills_inside_op));
     std::printf("  put (returned)        %llu (+%zu in doubt: the producer died inside put)\n",
@@ -278,7 +321,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(dying));
     std::printf("  duplicated            %llu\n", static_cast<unsigned long long>(duplicated));
     std::printf("  corrupted             %llu\n", static_cast<unsigned long long>(corrupted));
-    std::printf("  longest survivor stall after a kill  %.2f ms\n", longest_stall_ms);
+    std::printf("  longest survivor stall after a kill  %.2f ms (%llu kills followed by a stall over 10 ms)\n",
+                longest_stall_ms, static_cast<unsigned long long>(long_stalls));
     std::printf("  /dev/shm entries      %d\n", shm);
     const bool ok = lost == 0 && duplicated == 0 && corrupted == 0 && shm == 0 && longest_stall_ms <= 10.0;
     std::printf("stress_queue: %s\n", ok ? "OK" : "FAILED");
