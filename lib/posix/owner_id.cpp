@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 namespace mproc::posix {
@@ -73,7 +74,12 @@ std::uint64_t find_self_stamp() noexcept {
 
 holder_state check_holder(std::uint32_t tid, std::uint64_t stamp) noexcept {
     stat_fields f;
-    if (!read_stat(tid, f)) return holder_state::dead;
+    if (!read_stat(tid, f)) {
+        // No /proc entry: no such thread -- unless /proc is not there at
+        // all, so ask the kernel too (kill accepts any thread id; it cannot
+        // tell a reused id, but never calls a live holder dead).
+        return ::kill(static_cast<pid_t>(tid), 0) != 0 && errno == ESRCH ? holder_state::dead : holder_state::alive;
+    }
     if (f.state == 'Z' || f.state == 'X' || f.state == 'x') return holder_state::dead;
     if (stamp_tid(stamp) == tid && (stamp >> 22) != f.start) return holder_state::reused;
     return holder_state::alive;

@@ -54,7 +54,12 @@ std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexce
         clock::time_point wake = now + slice;
         if (until && *until < wake) wake = *until;
         futex_wait(word, v, wake);
-        if (word.load(std::memory_order_relaxed) != v || clock::now() < wake) continue;
+        if (const std::uint32_t now_word = word.load(std::memory_order_relaxed); now_word != v) {
+            // Another holder: check it as soon as a new one would be.
+            if ((now_word & tid_mask) != (v & tid_mask)) slice = first_slice;
+            continue;
+        }
+        if (clock::now() < wake) continue;
         // Slept a whole slice on an unchanged word: is its holder alive?
         slice = std::min(slice * 2, max_slice);
         const holder_state h = check_holder(v & tid_mask, stamp.load(std::memory_order_relaxed));
