@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
     std::mt19937 rng(2026);
     long kills = 0, kills_in_cs = 0, not_told = 0;
     double longest_ms = 0, in_cs_wait = 0, restart_time = 0;
+    std::vector<double> told_ms;  // kill -> next acquisition told, per kill in the section
     bool deadlock = false;
     const auto t0 = steady::now();
     while (kills < max_kills && std::chrono::duration<double>(steady::now() - t0).count() < seconds) {
@@ -148,7 +149,8 @@ int main(int argc, char** argv) {
             deadlock = true;
             break;
         }
-        longest_ms = std::max(longest_ms, std::chrono::duration<double, std::milli>(steady::now() - killed_at).count());
+        told_ms.push_back(std::chrono::duration<double, std::milli>(steady::now() - killed_at).count());
+        longest_ms = std::max(longest_ms, told_ms.back());
         if (s.told_at.value() != a + 1) ++not_told;
     }
     for (auto& p : ps) {
@@ -173,7 +175,10 @@ int main(int argc, char** argv) {
     std::printf("  kills in the section whose next acquisition was not told  %ld\n", not_told);
     std::printf("  increments whose release() returned  %ld\n", returned);
     std::printf("  final counter                  %ld (allowed %ld..%ld)\n", counter, returned, returned + kills + workers);
-    std::printf("  longest kill -> next acquisition told  %.2f ms\n", longest_ms);
+    std::sort(told_ms.begin(), told_ms.end());
+    const auto pct = [&](double q) { return told_ms.empty() ? 0.0 : told_ms[static_cast<std::size_t>(q * (told_ms.size() - 1))]; };
+    std::printf("  kill -> next acquisition told  median %.2f ms, p99 %.2f ms, longest %.2f ms\n", pct(0.5), pct(0.99),
+                longest_ms);
     std::printf("  time waiting for a victim in its section %.1f s, restarting %.1f s\n", in_cs_wait, restart_time);
     std::printf("  deadlock                       %s\n", deadlock ? "YES" : "no");
     std::printf("  /dev/shm entries made          %d\n", shm);
