@@ -126,6 +126,15 @@ void count_action() {
     if (action_calls) action_calls->fetch_add(1);
 }
 
+// In a child that completes the barrier, the action (crossed as a code
+// reference under spawn and forkserver) runs there and bumps its own global.
+int child_action_runs = 0;
+void child_action() { ++child_action_runs; }
+void complete_barrier(mp::Barrier b) {
+    b.wait(10s);
+    if (child_action_runs != 1) throw std::runtime_error("the action did not run in the completing child");
+}
+
 }  // namespace
 
 // ---- Lock ------------------------------------------------------------------
@@ -569,6 +578,19 @@ BOOST_AUTO_TEST_CASE(barrier_action_runs_once_per_round) {
     }
     action_calls = nullptr;
     BOOST_TEST(calls.load() == 3);
+}
+
+BOOST_DATA_TEST_CASE(barrier_action_crosses_to_the_child_that_completes_it, methods(), method) {
+    auto ctx = mp::get_context(method);
+    mp::Barrier b = ctx.Barrier(2, child_action);
+    std::thread waiter([&] { b.wait(10s); });
+    while (b.n_waiting() == 0) std::this_thread::yield();
+    auto p = ctx.Process(complete_barrier, b);
+    p.start();
+    BOOST_TEST(p.join(10s));
+    BOOST_TEST(p.exitcode() == 0);
+    waiter.join();
+    BOOST_TEST(child_action_runs == 0);  // not here: the child completed it
 }
 
 BOOST_AUTO_TEST_CASE(barrier_timeout_abort_and_reset) {
