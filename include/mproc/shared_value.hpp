@@ -15,8 +15,8 @@
 /// throws mproc::Error.
 ///
 /// A process killed in the middle of Value::set, or of an Array element
-/// write through operator[], leaves the old value or the new one, never a
-/// mix: set() fills a second buffer and then switches to it with one store;
+/// write through operator[] (with a lock), leaves the old value or the new
+/// one, never a mix: set() fills a second buffer and then switches to it with one store;
 /// an element write is journaled, and the next locked access of the array
 /// completes a write its writer did not finish. So a reader after an owner
 /// death needs no repair. Writes through span(), begin() or a RawArray's
@@ -217,13 +217,18 @@ public:
     class reference {
     public:
         operator T() const {
-            detail::maybe_locked g(a_->lock_, a_->locked_);
+            if (!a_->locked_) return a_->data()[i_];  // lock = false: plain memory, as Python's
+            std::lock_guard g(a_->lock_);
             T v;
             a_->core_.load(i_, &v);
             return v;
         }
         reference& operator=(const T& v) {
-            detail::maybe_locked g(a_->lock_, a_->locked_);
+            if (!a_->locked_) {
+                a_->data()[i_] = v;  // no journal: unlocked writers would race on it
+                return *this;
+            }
+            std::lock_guard g(a_->lock_);
             a_->core_.store(i_, &v);
             return *this;
         }
