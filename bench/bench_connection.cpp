@@ -1,14 +1,19 @@
 // Connection benchmarks: mproc::Pipe() (a socketpair) between the parent and a
 // forked child, against a raw socketpair loop written here doing the same work.
 //
-//   pipe.pingpong.int     send<int>/recv<int> round trip          (us/op)
-//   pipe.pingpong.bytes   64-byte send_bytes/recv_bytes round trip  (us/op)
-//   pipe.bulk.into        1 MiB send_bytes -> recv_bytes_into      (MB/s)
-//   pipe.bulk.recv_bytes  1 MiB send_bytes -> recv_bytes           (MB/s)
+//   pipe.pingpong.int.1cpu    send<int>/recv<int> round trip, both processes
+//                             pinned to one CPU                       (us/op)
+//   pipe.pingpong.int.2cpu    the same, parent and peer pinned to two CPUs
+//   pipe.pingpong.bytes.1cpu  64-byte send_bytes/recv_bytes round trip (us/op)
+//   pipe.pingpong.bytes.2cpu
+//   pipe.bulk.into            1 MiB send_bytes -> recv_bytes_into     (MB/s)
+//   pipe.bulk.recv_bytes      1 MiB send_bytes -> recv_bytes          (MB/s)
 //
 // The raw side frames its messages too (an 8-byte length, then the payload,
 // in one writev) and receives into a reused buffer. Each round forks a fresh
-// peer; the fork is outside the timed part.
+// peer; the fork is outside the timed part. Ping-pong latency depends mostly
+// on where the scheduler wakes the peer, so mproc, raw and Python
+// (py/bench_connection.py) are each measured with the same fixed placement.
 #include "bench_util.hpp"
 
 #include <mproc/connection.hpp>
@@ -19,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <sched.h>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,6 +33,7 @@
 #include <system_error>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -52,9 +59,50 @@ void finish_peer(mproc::Process& peer) {
     if (peer.exitcode() != 0) throw std::runtime_error("bench peer failed");
 }
 
-// ---- the raw reference: a socketpair with write/read loops ---------------
-
 [[noreturn]] void fail(const char* what) { throw std::system_error(errno, std::system_category(), what); }
+
+// ---- CPU placement --------------------------------------------------------
+
+// Where the two processes of a ping-pong run: the parent on one CPU, the
+// peer on the same one or another.
+struct placement {
+    const char* suffix;  // of the group name: ".1cpu" or ".2cpu"
+    int parent_cpu;
+    int peer_cpu;
+};
+
+std::vector<int> allowed_cpus() {
+    cpu_set_t set;
+    if (::sched_getaffinity(0, sizeof set, &set) != 0) fail("sched_getaffinity");
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    return cpus;
+}
+
+void pin_self(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) != 0) fail("sched_setaffinity");
+}
+
+// Pins the calling thread to one CPU for its lifetime, then restores its mask.
+class pinned {
+public:
+    explicit pinned(int cpu) {
+        if (::sched_getaffinity(0, sizeof saved_, &saved_) != 0) fail("sched_getaffinity");
+        pin_self(cpu);
+    }
+    ~pinned() { ::sched_setaffinity(0, sizeof saved_, &saved_); }
+    pinned(const pinned&) = delete;
+    pinned& operator=(const pinned&) = delete;
+
+private:
+    cpu_set_t saved_;
+};
+
+// ---- the raw reference: a socketpair with write/read loops ---------------
 
 class raw_socket {
 public:
@@ -139,11 +187,14 @@ std::pair<raw_socket, raw_socket> raw_pair() {
 // ---- ping-pong ------------------------------------------------------------
 
 // Times `pingpong_iters` round trips: the parent sends `exchange`'s message
-// and gets it back from the child, which runs `echo`. Returns us per round trip.
-// `mine` and `theirs` are the two ends; each side closes the other's.
+// and gets it back from the child, which runs `echo`, each on its CPU of
+// `where`. Returns us per round trip. `mine` and `theirs` are the two ends;
+// each side closes the other's.
 template <class End, class Exchange, class Echo>
-double pingpong(End mine, End theirs, Exchange exchange, Echo echo) {
+double pingpong(const placement& where, End mine, End theirs, Exchange exchange, Echo echo) {
+    pinned here(where.parent_cpu);
     mproc::Process peer = start_peer([&] {
+        pin_self(where.peer_cpu);
         mine.close();
         for (int i = 0; i < warmup + pingpong_iters; ++i) echo(theirs);
     });
@@ -160,10 +211,10 @@ void check(bool ok) {
     if (!ok) throw std::runtime_error("ping-pong: wrong message came back");
 }
 
-double mproc_pingpong_int() {
+double mproc_pingpong_int(const placement& where) {
     auto [a, b] = mproc::Pipe();
     return pingpong(
-        std::move(a), std::move(b),
+        where, std::move(a), std::move(b),
         [](mproc::Connection& c) {
             c.send(42);
             check(c.recv<int>() == 42);
@@ -171,11 +222,11 @@ double mproc_pingpong_int() {
         [](mproc::Connection& c) { c.send(c.recv<int>()); });
 }
 
-double raw_pingpong_int() {
+double raw_pingpong_int(const placement& where) {
     auto [a, b] = raw_pair();
     auto as_bytes = [](const int& v) { return std::string_view(reinterpret_cast<const char*>(&v), sizeof v); };
     return pingpong(
-        std::move(a), std::move(b),
+        where, std::move(a), std::move(b),
         [&](raw_socket& s) {
             int v = 42;
             s.send(as_bytes(v));
@@ -188,10 +239,10 @@ double raw_pingpong_int() {
 
 const std::string small_message(small_size, 'p');
 
-double mproc_pingpong_bytes() {
+double mproc_pingpong_bytes(const placement& where) {
     auto [a, b] = mproc::Pipe();
     return pingpong(
-        std::move(a), std::move(b),
+        where, std::move(a), std::move(b),
         [](mproc::Connection& c) {
             c.send_bytes(small_message);
             check(c.recv_bytes() == small_message);
@@ -199,10 +250,10 @@ double mproc_pingpong_bytes() {
         [](mproc::Connection& c) { c.send_bytes(c.recv_bytes()); });
 }
 
-double raw_pingpong_bytes() {
+double raw_pingpong_bytes(const placement& where) {
     auto [a, b] = raw_pair();
     return pingpong(
-        std::move(a), std::move(b),
+        where, std::move(a), std::move(b),
         [](raw_socket& s) {
             s.send(small_message);
             check(s.recv_fixed(small_size) == small_message);
@@ -282,12 +333,22 @@ int main(int argc, char** argv) {
     try {
         const int n = bench::rounds();
         using bench::contestant;
-        if (wanted("pipe.pingpong.int"))
-            bench::compare("pipe.pingpong.int", "us/op", contestant{"mproc", mproc_pingpong_int},
-                           contestant{"raw", raw_pingpong_int}, n, "<=1.2");
-        if (wanted("pipe.pingpong.bytes"))
-            bench::compare("pipe.pingpong.bytes", "us/op", contestant{"mproc", mproc_pingpong_bytes},
-                           contestant{"raw", raw_pingpong_bytes}, n, "<=1.2");
+        const std::vector<int> cpus = allowed_cpus();
+        std::vector<placement> placements{{".1cpu", cpus.at(0), cpus.at(0)}};
+        if (cpus.size() > 1)
+            placements.push_back({".2cpu", cpus[0], cpus[1]});
+        else
+            std::fprintf(stderr, "bench_connection: one CPU allowed: no .2cpu ping-pong\n");
+        for (const placement& where : placements) {
+            const std::string int_group = std::string("pipe.pingpong.int") + where.suffix;
+            if (wanted(int_group))
+                bench::compare(int_group, "us/op", contestant{"mproc", [&] { return mproc_pingpong_int(where); }},
+                               contestant{"raw", [&] { return raw_pingpong_int(where); }}, n, "<=1.2");
+            const std::string bytes_group = std::string("pipe.pingpong.bytes") + where.suffix;
+            if (wanted(bytes_group))
+                bench::compare(bytes_group, "us/op", contestant{"mproc", [&] { return mproc_pingpong_bytes(where); }},
+                               contestant{"raw", [&] { return raw_pingpong_bytes(where); }}, n, "<=1.2");
+        }
         if (wanted("pipe.bulk.into"))
             bench::compare("pipe.bulk.into", "MB/s", contestant{"mproc", mproc_bulk_into},
                            contestant{"raw", raw_bulk}, n, ">=0.9");

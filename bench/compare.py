@@ -7,6 +7,8 @@ Runs each executable named bench_* under BIN_DIR built in a release variant
 (the newest file of each name), then every bench/py/*.py with this Python.
 Each prints one JSON object per line (see bench/README.md). Exits non-zero
 if any program fails or none is found. Standard library only.
+
+    python3 -m doctest bench/compare.py     checks the wording of the table
 """
 import json
 import os
@@ -67,6 +69,22 @@ def fmt(value):
     return "-" if value is None else f"{value:.4g}"
 
 
+def versus_python(mproc, python, unit):
+    """How mproc compares with Python, in words: "2.0x faster" or "1.4x slower".
+
+    >>> versus_python(10.0, 20.0, "us/op")
+    '2.0x faster'
+    >>> versus_python(60.0, 44.0, "us/op")
+    '1.4x slower'
+    >>> versus_python(900.0, 300.0, "MB/s")
+    '3.0x faster'
+    >>> versus_python(200.0, 300.0, "MB/s")
+    '1.5x slower'
+    """
+    times = mproc / python if higher_is_better(unit) else python / mproc
+    return f"{times:.1f}x faster" if times >= 1 else f"{1 / times:.1f}x slower"
+
+
 def table(results):
     """One row per (group, baseline): values, the same-run ratio and target,
     and how many times faster than Python mproc is."""
@@ -85,8 +103,7 @@ def table(results):
         python = values.get("python", (None,))[0]
         vs_python = "-"
         if mproc and python:
-            times = mproc / python if higher_is_better(unit) else python / mproc
-            vs_python = f"{times:.1f}x faster"
+            vs_python = versus_python(mproc, python, unit)
         baselines = [impl for impl in values if impl not in ("mproc", "python")] or [None]
         for i, base in enumerate(baselines):
             base_value = values[base][0] if base else None

@@ -5,11 +5,15 @@
 
 #include <array>
 #include <complex>
+#include <cstdint>
+#include <cstring>
 #include <deque>
 #include <list>
 #include <map>
 #include <optional>
 #include <random>
+#include <span>
+#include <string_view>
 #include <set>
 #include <string>
 #include <tuple>
@@ -188,4 +192,113 @@ BOOST_AUTO_TEST_CASE(random_corruption_never_crashes) {
         }
     }
     BOOST_TEST(errors > 0);  // and nothing but ProtocolError escaped, nothing crashed
+}
+
+BOOST_AUTO_TEST_CASE(wide_strings_round_trip_and_their_length_is_capped) {
+    BOOST_TEST((round_trip(std::wstring(L"h\u00e9llo")) == std::wstring(L"h\u00e9llo")));
+    BOOST_TEST((round_trip(std::vector<std::wstring>{L"", L"ab"}) == std::vector<std::wstring>{L"", L"ab"}));
+    // 8 bytes claiming 2^28 wide characters (1 GiB): refused before allocating.
+    std::string bytes(8, '\0');
+    const std::uint64_t claimed = std::uint64_t{1} << 28;
+    std::memcpy(bytes.data(), &claimed, 8);
+    try {
+        mp::loads<std::wstring>(bytes);
+        BOOST_FAIL("no exception");
+    } catch (const mp::ProtocolError& e) {
+        BOOST_TEST(std::string(e.what()).find("wide string length 268435456 exceeds the 0 bytes left") !=
+                   std::string::npos);
+    }
+    // A length whose size in bytes wraps around 2^64 is refused too.
+    const std::uint64_t wrapping = (std::uint64_t{1} << 62) + 1;
+    std::memcpy(bytes.data(), &wrapping, 8);
+    bytes += std::string(4, 'x');
+    BOOST_CHECK_THROW(mp::loads<std::wstring>(bytes), mp::ProtocolError);
+    // Every length: a string, and a wide string as many bytes long as there are left.
+    std::string wide = mp::dumps(std::wstring(L"abcd"));
+    const std::uint64_t too_long = 5;
+    std::memcpy(wide.data(), &too_long, 8);
+    BOOST_CHECK_THROW(mp::loads<std::wstring>(wide), mp::ProtocolError);
+}
+
+namespace {
+struct Empty {
+    template <class Archive>
+    void serialize(Archive&, unsigned) {}
+    bool operator==(const Empty&) const = default;
+};
+struct HoldsEmpty {
+    Empty e;
+    std::monostate m;
+    template <class Archive>
+    void serialize(Archive& ar, unsigned) {
+        ar & e & m;
+    }
+    bool operator==(const HoldsEmpty&) const = default;
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(containers_of_empty_elements_round_trip) {
+    // More elements than the bytes of their container's header.
+    BOOST_TEST((round_trip(std::vector<std::monostate>(100)) == std::vector<std::monostate>(100)));
+    BOOST_TEST((round_trip(std::vector<std::tuple<>>(100)) == std::vector<std::tuple<>>(100)));
+    BOOST_TEST((round_trip(std::vector<Empty>(100)) == std::vector<Empty>(100)));
+    BOOST_TEST((round_trip(std::vector<HoldsEmpty>(100)) == std::vector<HoldsEmpty>(100)));
+    BOOST_TEST((round_trip(std::list<std::monostate>(1000)) == std::list<std::monostate>(1000)));
+    BOOST_TEST((round_trip(std::set<std::tuple<>>{{}}) == std::set<std::tuple<>>{{}}));
+    using V = std::variant<std::monostate, int>;
+    BOOST_TEST((round_trip(std::vector<V>{V{}, V{1}, V{}}) == std::vector<V>{V{}, V{1}, V{}}));
+    BOOST_TEST((round_trip(std::vector<std::vector<std::monostate>>{{}, {{}, {}}}) ==
+                std::vector<std::vector<std::monostate>>{{}, {{}, {}}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_huge_count_of_empty_elements_is_refused_before_allocating) {
+    // Each empty element takes a byte on the wire, so 10^12 of them cannot
+    // hide in a few bytes (and must not become a 1 TB vector or a long loop).
+    std::string bytes = mp::dumps(std::vector<std::monostate>(3));
+    const std::uint64_t count = 1'000'000'000'000;
+    std::memcpy(bytes.data(), &count, 8);
+    BOOST_CHECK_THROW(mp::loads<std::vector<std::monostate>>(bytes), mp::ProtocolError);
+    BOOST_CHECK_THROW(mp::loads<std::set<std::tuple<>>>(bytes), mp::ProtocolError);
+    // A marker byte that is not the marker is malformed.
+    std::string bad = mp::dumps(std::vector<Empty>(2));
+    bad.back() = 7;
+    BOOST_CHECK_THROW(mp::loads<std::vector<Empty>>(bad), mp::ProtocolError);
+}
+
+namespace {
+struct Tagged {
+    int id = 0;
+    Point at;
+    std::array<double, 2> span{};
+    bool operator==(const Tagged&) const = default;
+};
+// Holds a pointer, but sends only what serialize() writes.
+struct Cached {
+    int value = 0;
+    const int* cache = nullptr;
+    template <class Archive>
+    void serialize(Archive& ar, unsigned) {
+        ar & value;
+    }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_wire_rule_picks_the_path_of_a_trivially_copyable_struct) {
+    // Its bytes hold no pointer: the memcpy path, as before.
+    static_assert(mp::detail::memcpy_codec<Tagged>);
+    BOOST_TEST(mp::dumps(Tagged{}).size() == sizeof(Tagged));
+    BOOST_TEST((round_trip(Tagged{1, {2, 3.5}, {4, 5}}) == Tagged{1, {2, 3.5}, {4, 5}}));
+    // Its bytes hold a pointer: never copied; it crosses through its serialize().
+    static_assert(!mp::detail::memcpy_codec<Cached>);
+    int local = 5;
+    const int* address = &local;
+    const std::string bytes = mp::dumps(Cached{7, address});
+    BOOST_TEST(bytes.find(std::string(reinterpret_cast<const char*>(&address), sizeof address)) == std::string::npos);
+    const Cached back = mp::loads<Cached>(bytes);
+    BOOST_TEST(back.value == 7);
+    BOOST_TEST(back.cache == nullptr);
+    // The same rule decides what a spawned child may be given.
+    static_assert(mp::detail::crossable_v<Cached>);
+    static_assert(!mp::detail::crossable_v<std::vector<std::string_view>>);
+    static_assert(!mp::detail::wire_safe_v<std::map<int, std::span<int>>>);
 }

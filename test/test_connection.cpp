@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <pthread.h>
@@ -268,4 +269,86 @@ BOOST_AUTO_TEST_CASE(descriptors_are_close_on_exec) {
     auto [a, b] = mp::Pipe();
     auto [r, w] = mp::Pipe(false);
     for (int fd : {a.fileno(), b.fileno(), r.fileno(), w.fileno()}) BOOST_TEST((::fcntl(fd, F_GETFD) & FD_CLOEXEC));
+}
+
+BOOST_AUTO_TEST_CASE(a_message_received_as_another_type_is_a_protocol_error_naming_both) {
+    auto [a, b] = mp::Pipe();
+    auto expect_mismatch = [&](auto receive, std::initializer_list<const char*> names) {
+        try {
+            receive();
+            BOOST_FAIL("no exception");
+        } catch (const mp::ProtocolError& e) {
+            for (const char* name : names) BOOST_TEST(std::string(e.what()).find(name) != std::string::npos, name);
+        }
+    };
+    // Same size, so only the tag can tell: a double as an int64, a vector<char> as a string.
+    a.send(2.5);
+    expect_mismatch([&] { return b.recv<std::int64_t>(); }, {"recv<long>", "sent as double"});
+    a.send(std::vector<char>{'h', 'i'});
+    expect_mismatch([&] { return b.recv<std::string>(); }, {"recv<std::__cxx11::basic_string", "sent as std::vector<char"});
+    // The stream is still in sync: the mismatched message was consumed whole.
+    BOOST_TEST(b.readable());
+    a.send(std::int64_t{7});
+    BOOST_TEST(b.recv<std::int64_t>() == 7);
+    a.send(std::string("right"));
+    BOOST_TEST(b.recv<std::string>() == "right");
+}
+
+BOOST_AUTO_TEST_CASE(the_frame_kind_is_checked_on_receive) {
+    auto [a, b] = mp::Pipe();
+    a.send_bytes(std::string(sizeof(int), '\x01'));  // four bytes: an int's size
+    try {
+        b.recv<int>();
+        BOOST_FAIL("no exception");
+    } catch (const mp::ProtocolError& e) {
+        BOOST_TEST(std::string(e.what()).find("send_bytes") != std::string::npos);
+    }
+    a.send(9);
+    BOOST_TEST(b.recv<int>() == 9);
+    // recv_bytes takes a send<T> message as its serialized bytes, as Python's takes a pickle.
+    a.send(std::string("obj"));
+    BOOST_TEST(b.recv_bytes() == mp::dumps(std::string("obj")));
+}
+
+BOOST_AUTO_TEST_CASE(after_a_framing_error_the_connection_is_unreadable) {
+    auto [a, b] = mp::Pipe();
+    const char junk[] = "GET / HTTP/1.1\r\n\r\n";
+    BOOST_REQUIRE(::write(a.fileno(), junk, sizeof junk) == static_cast<ssize_t>(sizeof junk));
+    BOOST_CHECK_THROW(b.recv<int>(), mp::ProtocolError);
+    a.send(1);  // a valid message after the junk: it cannot be found again
+    BOOST_TEST(!b.readable());
+    BOOST_TEST(!b.closed());
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            b.recv<int>();
+            BOOST_FAIL("no exception");
+        } catch (const mp::ProtocolError& e) {
+            BOOST_TEST(std::string(e.what()).find("no longer readable after") != std::string::npos);
+            BOOST_TEST(std::string(e.what()).find("magic") != std::string::npos);
+        }
+    }
+    BOOST_CHECK_THROW(b.recv_bytes(), mp::ProtocolError);
+    BOOST_CHECK_THROW(b.poll(), mp::ProtocolError);
+    b.send(2);  // sending is unaffected
+    BOOST_TEST(a.recv<int>() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(recv_bytes_with_maxlength) {
+    auto [a, b] = mp::Pipe();
+    a.send_bytes("hello");
+    BOOST_TEST(b.recv_bytes(5) == "hello");
+    a.send_bytes("");
+    BOOST_TEST(b.recv_bytes(0) == "");
+    a.send_bytes("too long");
+    try {
+        b.recv_bytes(3);
+        BOOST_FAIL("no exception");
+    } catch (const mp::ProtocolError& e) {
+        BOOST_TEST(std::string(e.what()).find("bad message length") != std::string::npos);
+    }
+    // As Python: the message was not read, so the connection is no longer readable.
+    BOOST_TEST(!b.readable());
+    BOOST_CHECK_THROW(b.recv_bytes(), mp::ProtocolError);
+    b.send_bytes("still writable");
+    BOOST_TEST(a.recv_bytes() == "still writable");
 }

@@ -12,9 +12,9 @@ namespace mp = mproc;
 namespace frame = mproc::frame;
 
 namespace {
-std::string encode(frame::kind k, std::string_view payload) {
+std::string encode(frame::kind k, std::string_view payload, std::uint32_t tag = 0) {
     unsigned char h[frame::max_header_size];
-    std::size_t n = frame::encode_header(k, payload.size(), h);
+    std::size_t n = frame::encode_header(k, payload.size(), h, tag);
     return std::string(reinterpret_cast<char*>(h), n) + std::string(payload);
 }
 }  // namespace
@@ -61,9 +61,33 @@ BOOST_AUTO_TEST_CASE(huge_lengths_use_the_64_bit_escape) {
     BOOST_CHECK_THROW(frame::encode_header(frame::kind::bytes, frame::max_payload + 1, h), mp::ProtocolError);
 }
 
+BOOST_AUTO_TEST_CASE(object_frames_carry_a_type_tag_and_bytes_frames_none) {
+    std::string stream = encode(frame::kind::object, "abc", 0xdeadbeef) + encode(frame::kind::bytes, "xyz", 0x1234);
+    auto h = frame::decode_header(stream);
+    BOOST_REQUIRE(h);
+    BOOST_TEST(h->size == frame::short_header_size + frame::tag_size);
+    BOOST_TEST(h->tag == 0xdeadbeefu);
+    std::string_view rest = stream;
+    auto a = frame::next(rest);
+    BOOST_REQUIRE(a);
+    BOOST_TEST(a->payload == "abc");
+    BOOST_TEST(a->tag == 0xdeadbeefu);
+    auto b = frame::next(rest);
+    BOOST_REQUIRE(b);
+    BOOST_TEST(b->payload == "xyz");
+    BOOST_TEST(b->tag == 0u);  // untyped: the bytes frame is as it always was
+    BOOST_TEST(encode(frame::kind::bytes, "xyz").size() == frame::short_header_size + 3);
+    unsigned char big[frame::max_header_size];
+    BOOST_TEST(frame::encode_header(frame::kind::object, 0xFFFFFFFFull, big, 7) == frame::max_header_size);
+    auto d = frame::decode_header({reinterpret_cast<char*>(big), frame::max_header_size});
+    BOOST_REQUIRE(d);
+    BOOST_TEST(d->tag == 7u);
+    BOOST_TEST(d->length == 0xFFFFFFFFull);
+}
+
 BOOST_AUTO_TEST_CASE(every_single_bit_flip_in_a_header_is_caught) {
-    std::string whole = encode(frame::kind::object, "abc");
-    for (std::size_t byte = 0; byte < frame::short_header_size; ++byte) {
+    std::string whole = encode(frame::kind::object, "abc", 0x01020304);
+    for (std::size_t byte = 0; byte < frame::short_header_size + frame::tag_size; ++byte) {
         for (int bit = 0; bit < 8; ++bit) {
             // Trailing bytes, so a flipped long-length flag cannot just wait for more.
             std::string bad = whole + std::string(16, '\0');

@@ -4,9 +4,11 @@
 Same groups, same message sizes and counts, same output format (one JSON
 object per line, "impl": "python"); each value is the median of the rounds.
 Each round starts a fresh forked peer; the start is outside the timed part.
-Standard library only.
+Ping-pong runs with the C++ side's CPU placements: parent and peer pinned to
+one CPU (.1cpu), then to two (.2cpu). Standard library only.
 """
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -22,15 +24,18 @@ WARMUP = 100
 ctx = multiprocessing.get_context("fork")  # as the C++ side: a forked peer
 
 
-def run_peer(target, mine, theirs):
-    """Starts `target(theirs)` in a forked child; returns the process."""
-    peer = ctx.Process(target=_peer_main, args=(target, mine, theirs))
+def run_peer(target, mine, theirs, cpu=None):
+    """Starts `target(theirs)` in a forked child (pinned to `cpu` if given);
+    returns the process."""
+    peer = ctx.Process(target=_peer_main, args=(target, mine, theirs, cpu))
     peer.start()
     theirs.close()
     return peer
 
 
-def _peer_main(target, mine, theirs):
+def _peer_main(target, mine, theirs, cpu):
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
     mine.close()
     target(theirs)
 
@@ -43,24 +48,42 @@ def join_peer(peer):
 
 # ---- ping-pong -----------------------------------------------------------
 
-def pingpong(exchange, echo):
-    """us per round trip: the parent runs `exchange`, the child `echo`."""
-    mine, theirs = ctx.Pipe()
+def pingpong(placement, exchange, echo):
+    """us per round trip: the parent runs `exchange` on its CPU, the child
+    `echo` on its own (placement = (parent_cpu, peer_cpu))."""
+    parent_cpu, peer_cpu = placement
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {parent_cpu})
+    try:
+        mine, theirs = ctx.Pipe()
 
-    def serve(conn):
-        for _ in range(WARMUP + PINGPONG_ITERS):
-            echo(conn)
+        def serve(conn):
+            for _ in range(WARMUP + PINGPONG_ITERS):
+                echo(conn)
 
-    peer = run_peer(serve, mine, theirs)
-    for _ in range(WARMUP):
-        exchange(mine)
-    start = time.perf_counter()
-    for _ in range(PINGPONG_ITERS):
-        exchange(mine)
-    us = (time.perf_counter() - start) * 1e6 / PINGPONG_ITERS
-    join_peer(peer)
-    mine.close()
-    return us
+        peer = run_peer(serve, mine, theirs, peer_cpu)
+        for _ in range(WARMUP):
+            exchange(mine)
+        start = time.perf_counter()
+        for _ in range(PINGPONG_ITERS):
+            exchange(mine)
+        us = (time.perf_counter() - start) * 1e6 / PINGPONG_ITERS
+        join_peer(peer)
+        mine.close()
+        return us
+    finally:
+        os.sched_setaffinity(0, saved)
+
+
+def placements():
+    """(group suffix, (parent_cpu, peer_cpu)) as bench_connection.cpp picks them."""
+    cpus = sorted(os.sched_getaffinity(0))
+    found = [(".1cpu", (cpus[0], cpus[0]))]
+    if len(cpus) > 1:
+        found.append((".2cpu", (cpus[0], cpus[1])))
+    else:
+        print("bench_connection.py: one CPU allowed: no .2cpu ping-pong", file=sys.stderr)
+    return found
 
 
 def exchange_int(conn):
@@ -123,9 +146,11 @@ def receive_bytes(conn):
 
 def main():
     n = rounds()
-    report("pipe.pingpong.int", statistics.median(pingpong(exchange_int, echo_int) for _ in range(n)), "us/op")
-    report("pipe.pingpong.bytes",
-           statistics.median(pingpong(exchange_bytes, echo_bytes) for _ in range(n)), "us/op")
+    for suffix, where in placements():
+        report("pipe.pingpong.int" + suffix,
+               statistics.median(pingpong(where, exchange_int, echo_int) for _ in range(n)), "us/op")
+        report("pipe.pingpong.bytes" + suffix,
+               statistics.median(pingpong(where, exchange_bytes, echo_bytes) for _ in range(n)), "us/op")
     report("pipe.bulk.into", statistics.median(bulk(receiver_into()) for _ in range(n)), "MB/s")
     report("pipe.bulk.recv_bytes", statistics.median(bulk(receive_bytes) for _ in range(n)), "MB/s")
     return 0

@@ -1,13 +1,22 @@
 /// dumps / loads: mproc's pickle, on Boost.Serialization binary archives.
 ///
-/// Trivially copyable values (ints, doubles, enums, PODs, std::array of them)
-/// take a memcpy fast path (but not std::optional or std::variant, whose flag
-/// and index must be checked); everything else goes through a header-less
-/// Boost binary archive. On the fast path loads checks that every bool (of a
-/// bool or a std::array) is 0 or 1; the members of a trivially copyable
-/// struct of your own are taken as they come. Any Boost-serializable type works, including every
-/// standard container, pair, tuple, optional and variant. Pointers never
-/// cross (a compile error).
+/// Trivially copyable values whose bytes mean the same in another process
+/// (ints, doubles, enums, std::array of them, aggregates of them) take a
+/// memcpy fast path (but not std::optional or std::variant, whose flag and
+/// index must be checked); everything else goes through a header-less Boost
+/// binary archive. On the fast path loads checks that every bool (of a bool
+/// or a std::array) is 0 or 1; the members of a trivially copyable struct of
+/// your own are taken as they come. Any Boost-serializable type works,
+/// including every standard container, pair, tuple, optional, variant and
+/// std::wstring.
+///
+/// Pointers never cross: a raw or smart pointer, a C string, a view
+/// (std::string_view, std::span), std::reference_wrapper, a container of
+/// them, or a trivially copyable struct holding one is a compile error in
+/// dumps, dumps_into, loads and Connection::send/recv, naming the type and
+/// saying what to send instead (the rule: <mproc/detail/wire_safe.hpp>). A
+/// struct with a serialize() sends what serialize() writes (a pointer there
+/// is a compile error too).
 ///
 ///     std::string bytes = mproc::dumps(std::map<std::string, int>{{"a", 1}});
 ///     auto m = mproc::loads<std::map<std::string, int>>(bytes);
@@ -19,6 +28,7 @@
 #include <mproc/detail/archive.hpp>
 #include <mproc/detail/serialize_std.hpp>
 #include <mproc/detail/type_name.hpp>
+#include <mproc/detail/wire_safe.hpp>
 #include <mproc/errors.hpp>
 
 #include <array>
@@ -37,13 +47,15 @@ namespace mproc {
 
 namespace detail {
 
-// The memcpy fast path: trivially copyable types, except those with byte
-// patterns that are not valid objects and that mproc cannot check in place
+// The memcpy fast path: trivially copyable types whose bytes may cross
+// (layout_safe: no pointer anywhere in them), except those with byte patterns
+// that are not valid objects and that mproc cannot check in place
 // (std::optional's engaged flag, std::variant's index: they take the archive,
-// whose loaders check them) and arrays of pointers (never decoded from the
-// wire). bool, and arrays of bool, are checked byte by byte (valid_bytes).
+// whose loaders check them). bool, and arrays of bool, are checked byte by
+// byte (valid_bytes). A trivially copyable class that is not layout-safe but
+// has a serialize() takes the archive.
 template <class T>
-struct memcpy_codec_t : std::bool_constant<std::is_trivially_copyable_v<T> && !std::is_pointer_v<T>> {};
+struct memcpy_codec_t : std::bool_constant<std::is_trivially_copyable_v<T> && layout_safe_v<T>> {};
 template <class T>
 struct memcpy_codec_t<std::optional<T>> : std::false_type {};
 template <class... Ts>
@@ -76,12 +88,12 @@ bool valid_bytes(const char* p) {
 /// Appends the serialized form of `value` to `out`.
 template <class T>
 void dumps_into(std::string& out, const T& value) {
-    static_assert(!std::is_pointer_v<T>, "mproc never sends pointers: send the value");
+    static_assert(detail::assert_wire_safe<T>());
     if constexpr (detail::memcpy_codec<T>) {
         out.append(reinterpret_cast<const char*>(&value), sizeof value);
     } else {
         detail::string_sink sink(out);
-        boost::archive::binary_oarchive archive(sink, detail::archive_flags);
+        detail::wire_oarchive archive(sink);
         archive << value;
     }
 }
@@ -98,7 +110,7 @@ std::string dumps(const T& value) {
 /// Throws mproc::ProtocolError if `bytes` is not exactly one serialized T.
 template <class T>
 T loads(std::string_view bytes) {
-    static_assert(!std::is_pointer_v<T>, "mproc never decodes pointers: receive the value");
+    static_assert(detail::assert_wire_safe<T>());
     if constexpr (detail::memcpy_codec<T>) {
         if (bytes.size() != sizeof(T))
             throw ProtocolError("malformed payload: " + detail::type_name<T>() + " needs " +

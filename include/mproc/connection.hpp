@@ -9,9 +9,20 @@
 /// may send while another receives; two threads must not send (or receive)
 /// on one Connection at once.
 ///
+/// A message sent with send<T> carries a tag of T (a hash of its name):
+/// recv<U> of it with U other than T is a ProtocolError naming both types,
+/// and so is recv<U> of a message sent with send_bytes. recv_bytes takes
+/// either kind (of a send<T> message: the bytes mproc::dumps gives).
+///
 /// Errors a caller can act on:
 ///  - mproc::EOFError: recv on a connection whose peer closed (between messages);
-///  - mproc::ProtocolError: malformed, truncated or foreign bytes on the wire;
+///  - mproc::ProtocolError: malformed, truncated or foreign bytes on the wire, a
+///    message longer than recv_bytes' maxlength, or a message of another type or
+///    kind than recv<T> expects. When the framing itself went wrong (bad header,
+///    truncated frame, maxlength exceeded) the stream is out of sync: the
+///    connection stops being readable() and every later receive or poll throws
+///    ProtocolError saying why. A payload that does not decode, or a message of
+///    the wrong type or kind, was consumed whole: the next message can be received;
 ///  - std::system_error(EPIPE): send to a peer that is gone (never SIGPIPE death);
 ///  - mproc::Error: use of a closed connection, or send/recv on the wrong end of
 ///    a one-way pipe.
@@ -52,21 +63,29 @@ public:
         message.reserve(header_room + (detail::memcpy_codec<T> ? sizeof(T) : 64));
         message.resize(header_room);
         dumps_into(message, obj);
-        send_message(message);
+        (void)&detail::type_tag_registration<T>::registered;
+        send_message(message, detail::type_tag<T>);
     }
 
     /// Receives one object sent with send<T> (Python: recv). Blocks until a
-    /// whole message arrives.
+    /// whole message arrives. Throws ProtocolError if it was sent as another
+    /// type, or with send_bytes.
     template <class T>
     T recv() {
         std::string storage;
-        return loads<T>(recv_frame(storage));
+        (void)&detail::type_tag_registration<T>::registered;
+        return loads<T>(recv_typed(storage, detail::type_tag<T>, &detail::type_name<T>));
     }
 
     /// Sends `data` as one message (Python: send_bytes).
     void send_bytes(std::string_view data);
     /// Receives one whole message as bytes (Python: recv_bytes).
     std::string recv_bytes();
+    /// Receives one whole message of at most `maxlength` bytes (Python:
+    /// recv_bytes(maxlength)). A longer message throws ProtocolError ("bad
+    /// message length", Python's OSError) without reading it, and the
+    /// connection is no longer readable.
+    std::string recv_bytes(std::size_t maxlength);
     /// Receives one message into `out` (resized to fit, its capacity reused);
     /// returns its size (Python: recv_bytes_into).
     std::size_t recv_bytes_into(std::string& out);
@@ -78,7 +97,8 @@ public:
     /// Closes the connection; later calls (except close) throw mproc::Error.
     void close() noexcept;
     bool closed() const noexcept { return !fd_; }
-    bool readable() const noexcept { return readable_; }
+    /// False for the sending end of a one-way pipe, and after a framing error.
+    bool readable() const noexcept { return readable_ && out_of_sync_.empty(); }
     bool writable() const noexcept { return writable_; }
     /// The underlying descriptor (still owned by the connection).
     int fileno() const;
@@ -87,7 +107,7 @@ public:
     posix::unique_fd release();
 
     /// Bytes a send<T>() message reserves at its front for the frame header.
-    static constexpr std::size_t header_room = 20;
+    static constexpr std::size_t header_room = 24;
 
     /// A Connection passed as a Process argument crosses to a child started
     /// by spawn or forkserver: its descriptor travels with the task (and the
@@ -109,19 +129,30 @@ public:
     BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 private:
+    struct frame_in {
+        std::string_view payload;
+        bool typed;         // sent with send<T>
+        std::uint32_t tag;  // then: detail::type_tag<T>
+    };
     // `message` starts with header_room bytes for the header, then the payload.
-    void send_message(std::string& message);
-    // Receives one frame; the payload lives in the read buffer or `storage`
-    // and stays valid until the next receive.
-    std::string_view recv_frame(std::string& storage);
+    void send_message(std::string& message, std::uint32_t tag);
+    // Receives one frame no longer than `maxlength`; the payload lives in the
+    // read buffer or `storage` and stays valid until the next receive.
+    frame_in recv_frame(std::string& storage, const char* op, std::uint64_t maxlength = UINT64_MAX);
+    frame_in recv_frame_in_sync(std::string& storage, const char* op, std::uint64_t maxlength);
+    // recv_frame, then checks the frame is a send<T> message of the type with `tag`.
+    std::string_view recv_typed(std::string& storage, std::uint32_t tag, std::string (*name)());
+    std::string take_bytes(std::string& storage, std::string_view payload);
     bool read_more();
     std::size_t buffered() const noexcept { return rend_ - rbegin_; }
     void check_open(bool direction, const char* op) const;
+    void check_in_sync(const char* op) const;
 
     posix::unique_fd fd_;
     bool readable_ = false;
     bool writable_ = false;
     bool socket_ = false;
+    std::string out_of_sync_;  // why receiving stopped after a framing error; empty: in sync
     std::unique_ptr<char[]> rbuf_;  // bytes read but not yet consumed: [rbegin_, rend_)
     std::size_t rbegin_ = 0;
     std::size_t rend_ = 0;

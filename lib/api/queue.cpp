@@ -101,20 +101,19 @@ void queue_core::join() {
 
 queue_core::wire queue_core::save() const {
     const queue_state& s = state();
+    const transport::arena::crossing c = s.arena->cross();
     wire w;
-    w.fd_index = export_fd(s.arena->fd());
-    w.arena_id = s.arena->id();
-    w.reserve = s.arena->reserve();
+    w.arena_id = c.id;
+    w.reserve = c.reserve;
+    w.fd_index = c.fd_index;
     w.block = s.q.block();
     s_->crossed.store(true);
     return w;
 }
 
 void queue_core::load(const wire& w) {
-    transport::arena* a = transport::arena::find(w.arena_id);
-    // The first queue of an arena brings its descriptor; the others find it mapped.
-    if (!a) a = &transport::arena::attach(import_fd(w.fd_index), w.arena_id, w.reserve);
-    s_ = std::make_shared<queue_state>(*a, w.block, false);
+    transport::arena& a = transport::arena::received({w.arena_id, w.reserve, w.fd_index});
+    s_ = std::make_shared<queue_state>(a, w.block, false);
 }
 
 }  // namespace mproc::detail

@@ -40,17 +40,20 @@ void store(unsigned char* p, T v) {
 
 }  // namespace
 
-std::size_t encode_header(kind k, std::uint64_t length, unsigned char* out) {
+std::size_t encode_header(kind k, std::uint64_t length, unsigned char* out, std::uint32_t tag) {
     if (length > max_payload)
         throw ProtocolError("message of " + std::to_string(length) + " bytes exceeds the maximum of " +
                             std::to_string(max_payload));
     const bool long_form = length >= length_escape;
-    const std::size_t size = long_form ? long_header_size : short_header_size;
+    const std::size_t length_end = long_form ? long_header_size : short_header_size;
+    const bool tagged = k == kind::object;
+    const std::size_t size = length_end + (tagged ? tag_size : 0);
     store(out, magic);
     out[4] = static_cast<unsigned char>(k);
     out[5] = long_form ? long_length_flag : 0;
     store(out + 8, long_form ? length_escape : static_cast<std::uint32_t>(length));
     if (long_form) store(out + 12, length);
+    if (tagged) store(out + length_end, tag);
     store(out + 6, header_check(out, size));
     return size;
 }
@@ -71,13 +74,15 @@ std::optional<header> decode_header(std::string_view avail) {
     if (avail.size() < short_header_size) return std::nullopt;
     const std::uint8_t flags = p[5];
     if (flags & ~long_length_flag) malformed("unknown flags " + std::to_string(flags));
-    const bool long_form = flags & long_length_flag;
-    const std::size_t size = long_form ? long_header_size : short_header_size;
-    if (avail.size() < size) return std::nullopt;
-    if (load<std::uint16_t>(p + 6) != header_check(p, size)) malformed("check mismatch (corrupt or out of sync)");
     const std::uint8_t k = p[4];
     if (k != static_cast<std::uint8_t>(kind::bytes) && k != static_cast<std::uint8_t>(kind::object))
         malformed("unknown kind " + std::to_string(k));
+    const bool long_form = flags & long_length_flag;
+    const std::size_t length_end = long_form ? long_header_size : short_header_size;
+    const bool tagged = k == static_cast<std::uint8_t>(kind::object);
+    const std::size_t size = length_end + (tagged ? tag_size : 0);
+    if (avail.size() < size) return std::nullopt;
+    if (load<std::uint16_t>(p + 6) != header_check(p, size)) malformed("check mismatch (corrupt or out of sync)");
     std::uint64_t length = load<std::uint32_t>(p + 8);
     if (long_form) {
         if (length != length_escape) malformed("long form without the length escape");
@@ -89,13 +94,13 @@ std::optional<header> decode_header(std::string_view avail) {
     if (length > max_payload)
         malformed("payload length " + std::to_string(length) + " exceeds the maximum of " +
                   std::to_string(max_payload));
-    return header{static_cast<kind>(k), length, size};
+    return header{static_cast<kind>(k), length, size, tagged ? load<std::uint32_t>(p + length_end) : 0};
 }
 
 std::optional<view> next(std::string_view& stream) {
     auto h = decode_header(stream);
     if (!h || stream.size() - h->size < h->length) return std::nullopt;
-    view v{h->kind, stream.substr(h->size, h->length)};
+    view v{h->kind, stream.substr(h->size, h->length), h->tag};
     stream.remove_prefix(h->size + h->length);
     return v;
 }

@@ -3,6 +3,7 @@
 #include "posix/atfork.hpp"
 #include "posix/robust_mutex.hpp"
 
+#include <mproc/detail/fd_transfer.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/interprocess/indexes/null_index.hpp>
@@ -170,6 +171,13 @@ arena& arena::attach(posix::unique_fd fd, std::uint64_t id, std::size_t reserve)
     r.all.push_back(made);
     if (!r.family) r.family = made;  // the family's arena, not a second one
     return *made;
+}
+
+arena::crossing arena::cross() const { return {id_, map_.reserve(), detail::export_fd(fd_.get())}; }
+
+arena& arena::received(const crossing& c) {
+    if (arena* a = find(c.id)) return *a;
+    return attach(detail::import_fd(c.fd_index), c.id, c.reserve);
 }
 
 void arena::grow_heap(std::size_t bytes) {

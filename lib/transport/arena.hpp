@@ -53,6 +53,21 @@ public:
     /// Throws std::system_error, mproc::ProtocolError for a foreign file.
     static arena& attach(posix::unique_fd fd, std::uint64_t id, std::size_t reserve);
 
+    /// How a handle names its arena for a child started by spawn or
+    /// forkserver (queues now; locks, values and shared blocks later).
+    struct crossing {
+        std::uint64_t id = 0;
+        std::uint64_t reserve = 0;
+        std::uint32_t fd_index = 0;
+    };
+    /// In a handle's save(): registers the arena's descriptor with the task
+    /// being encoded (detail::export_fd; ProcessError outside a task).
+    crossing cross() const;
+    /// In a handle's load(): the arena already mapped here, or the one whose
+    /// descriptor came with the task (the first handle of an arena takes the
+    /// descriptor, the others find it mapped).
+    static arena& received(const crossing& c);
+
     std::uint64_t id() const noexcept { return id_; }
     int fd() const noexcept { return fd_.get(); }
     std::size_t reserve() const noexcept { return map_.reserve(); }

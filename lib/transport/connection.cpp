@@ -50,11 +50,17 @@ void Connection::send_bytes(std::string_view data) {
     posix::write_all(fd_.get(), socket_, iov, 2);
 }
 
-void Connection::send_message(std::string& message) {
+void Connection::check_in_sync(const char* op) const {
+    if (!out_of_sync_.empty())
+        throw ProtocolError(std::string("Connection::") + op + ": the connection is no longer readable after " +
+                            out_of_sync_);
+}
+
+void Connection::send_message(std::string& message, std::uint32_t tag) {
     check_open(writable_, "send");
     const std::size_t payload = message.size() - header_room;
     unsigned char header[frame::max_header_size];
-    std::size_t header_size = frame::encode_header(frame::kind::object, payload, header);
+    std::size_t header_size = frame::encode_header(frame::kind::object, payload, header, tag);
     // Header and payload leave in one write: the header sits right before the payload.
     char* start = message.data() + header_room - header_size;
     std::memcpy(start, header, header_size);
@@ -74,23 +80,40 @@ bool Connection::read_more() {
     return n > 0;
 }
 
-std::string_view Connection::recv_frame(std::string& storage) {
-    check_open(readable_, "recv");
+Connection::frame_in Connection::recv_frame(std::string& storage, const char* op, std::uint64_t maxlength) {
+    check_open(readable_, op);
+    check_in_sync(op);
+    try {
+        return recv_frame_in_sync(storage, op, maxlength);
+    } catch (const EOFError&) {
+        throw;  // between frames: still in sync (and EOF again next time)
+    } catch (const std::exception& e) {
+        // Part of a frame may have been consumed: what follows is not a frame boundary.
+        out_of_sync_ = std::string("a framing error (") + e.what() + ")";
+        throw;
+    }
+}
+
+Connection::frame_in Connection::recv_frame_in_sync(std::string& storage, const char* op, std::uint64_t maxlength) {
     std::optional<frame::header> h;
     while (!(h = frame::decode_header({rbuf_.get() + rbegin_, buffered()}))) {
         std::size_t before = buffered();
         if (!read_more()) {
-            if (before == 0) throw EOFError("Connection::recv: the peer closed the connection");
+            if (before == 0) throw EOFError(std::string("Connection::") + op + ": the peer closed the connection");
             throw ProtocolError("truncated frame header: the peer closed after " + std::to_string(before) +
                                 " bytes");
         }
     }
+    if (h->length > maxlength)
+        throw ProtocolError(std::string("Connection::") + op + ": bad message length: " + std::to_string(h->length) +
+                            " bytes, more than maxlength " + std::to_string(maxlength));
+    const frame_in info{{}, h->kind == frame::kind::object, h->tag};
     rbegin_ += h->size;
     const std::size_t length = h->length;
     if (buffered() >= length) {
         std::string_view payload(rbuf_.get() + rbegin_, length);
         rbegin_ += length;
-        return payload;
+        return {payload, info.typed, info.tag};
     }
     // The rest streams straight into `storage`, bypassing the buffer.
     std::size_t have = buffered();
@@ -105,18 +128,38 @@ std::string_view Connection::recv_frame(std::string& storage) {
                                 std::to_string(length) + " payload bytes");
         have += n;
     }
-    return {storage.data(), length};
+    return {{storage.data(), length}, info.typed, info.tag};
+}
+
+std::string_view Connection::recv_typed(std::string& storage, std::uint32_t tag, std::string (*name)()) {
+    // The frame is consumed whole before these checks: the stream stays in sync.
+    const frame_in f = recv_frame(storage, "recv");
+    if (!f.typed)
+        throw ProtocolError("Connection::recv<" + name() +
+                            ">: the message was sent with send_bytes (raw bytes): receive it with recv_bytes");
+    if (f.tag != tag)
+        throw ProtocolError("Connection::recv<" + name() + ">: the message was sent as " + detail::name_of_tag(f.tag) +
+                            ": receive it as the type it was sent as");
+    return f.payload;
+}
+
+std::string Connection::take_bytes(std::string& storage, std::string_view payload) {
+    if (payload.data() == storage.data()) return std::move(storage);
+    return std::string(payload);
 }
 
 std::string Connection::recv_bytes() {
     std::string storage;
-    std::string_view payload = recv_frame(storage);
-    if (payload.data() == storage.data()) return storage;
-    return std::string(payload);
+    return take_bytes(storage, recv_frame(storage, "recv_bytes").payload);
+}
+
+std::string Connection::recv_bytes(std::size_t maxlength) {
+    std::string storage;
+    return take_bytes(storage, recv_frame(storage, "recv_bytes", maxlength).payload);
 }
 
 std::size_t Connection::recv_bytes_into(std::string& out) {
-    std::string_view payload = recv_frame(out);
+    std::string_view payload = recv_frame(out, "recv_bytes_into").payload;
     if (payload.data() != out.data()) out.assign(payload);
     out.resize(payload.size());
     return out.size();
@@ -124,6 +167,7 @@ std::size_t Connection::recv_bytes_into(std::string& out) {
 
 bool Connection::poll(std::optional<std::chrono::duration<double>> timeout) {
     check_open(readable_, "poll");
+    check_in_sync("poll");
     if (buffered() > 0) return true;
     return posix::wait_readable(fd_.get(), posix::deadline_after(timeout));
 }
@@ -131,6 +175,7 @@ bool Connection::poll(std::optional<std::chrono::duration<double>> timeout) {
 void Connection::close() noexcept {
     fd_.reset();
     readable_ = writable_ = false;
+    out_of_sync_.clear();
     rbuf_.reset();
     rbegin_ = rend_ = 0;
 }

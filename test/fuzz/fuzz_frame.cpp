@@ -1,7 +1,8 @@
-// libFuzzer harness for the frame decoder (lib/frame.hpp). The input is a
-// byte stream as it would arrive on a Connection. Only mproc::ProtocolError
-// may escape the decoder; anything else (another exception, a crash, UB, a
-// leak) is a finding, as is a broken property below.
+// libFuzzer harness for the frame decoder (lib/codec/frame.hpp), the type
+// tags of object frames included. The input is a byte stream as it would
+// arrive on a Connection. Only mproc::ProtocolError may escape the decoder;
+// anything else (another exception, a crash, UB, a leak) is a finding, as is
+// a broken property below.
 #include "check.hpp"
 #include "codec/frame.hpp"
 
@@ -24,11 +25,14 @@ void check_header(std::string_view avail) {
         require(avail.size() < frame::max_header_size, "decode_header asked for more bytes than a header has");
         return;
     }
-    require(h->size == frame::short_header_size || h->size == frame::long_header_size, "odd header size");
+    const std::size_t tag_bytes = h->kind == frame::kind::object ? frame::tag_size : 0;
+    require(h->size == frame::short_header_size + tag_bytes || h->size == frame::long_header_size + tag_bytes,
+            "odd header size");
     require(h->size <= avail.size(), "header longer than the input");
     require(h->length <= frame::max_payload, "payload above the maximum");
     unsigned char again[frame::max_header_size];
-    require(frame::encode_header(h->kind, h->length, again) == h->size, "re-encoded header differs in size");
+    require(h->kind == frame::kind::object || h->tag == 0, "a tag in a bytes frame");
+    require(frame::encode_header(h->kind, h->length, again, h->tag) == h->size, "re-encoded header differs in size");
     require(std::memcmp(again, avail.data(), h->size) == 0, "re-encoded header differs");
 }
 
@@ -47,6 +51,7 @@ void check_stream(std::string_view input) {
         require(f->payload.data() >= before.data() && f->payload.data() + f->payload.size() == stream.data(),
                 "payload not just before the rest of the stream");
         require(f->kind == frame::kind::bytes || f->kind == frame::kind::object, "unknown kind accepted");
+        require(f->kind == frame::kind::object || f->tag == 0, "a tag in a bytes frame");
     }
 }
 

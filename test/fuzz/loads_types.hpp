@@ -1,6 +1,8 @@
 // The types fuzz_loads.cpp decodes, with one sample value of each for the seed
 // corpus (make_seeds.cpp). An input's first byte picks the type; the rest is
-// the payload given to mproc::loads.
+// the payload given to mproc::loads -- or, for the byte after the last type,
+// a stream of frames whose object frames are decoded as the type their tag
+// names (make_seeds writes such streams too).
 #pragma once
 
 #include <mproc/codec.hpp>
@@ -35,6 +37,13 @@ struct record {
     bool operator==(const record&) const = default;
 };
 
+// Empty: one marker byte on the wire inside a container.
+struct nothing {
+    template <class Archive>
+    void serialize(Archive&, unsigned) {}
+    bool operator==(const nothing&) const = default;
+};
+
 using loads_types = std::tuple<
     std::string,
     std::vector<int>,
@@ -55,7 +64,15 @@ using loads_types = std::tuple<
     // Trivially copyable, yet not every byte pattern is one of them.
     std::optional<int>,
     std::variant<int, double>,
-    std::array<bool, 3>>;
+    std::array<bool, 3>,
+    // Boost's own length paths, and elements that take no bytes of their own.
+    std::wstring,
+    std::vector<std::wstring>,
+    std::map<std::wstring, std::string>,
+    std::vector<std::monostate>,
+    std::vector<std::tuple<>>,
+    std::vector<nothing>,
+    std::vector<std::variant<std::monostate, nothing, int>>>;
 
 inline loads_types loads_samples() {
     record r{7, "seven", {{1, 0.5}, {2, -1.0}}, std::map<std::string, int>{{"a", 1}}, std::string("x")};
@@ -79,6 +96,13 @@ inline loads_types loads_samples() {
         7,
         2.5,
         {true, false, true},
+        L"wide \u00e9",
+        {L"", L"ab"},
+        {{L"k", "v"}},
+        std::vector<std::monostate>(3),
+        std::vector<std::tuple<>>(2),
+        std::vector<nothing>(4),
+        {std::monostate{}, nothing{}, 3},
     };
 }
 

@@ -2,7 +2,8 @@
 # Builds and runs mproc's libFuzzer harnesses (called by `./build.sh fuzz SECONDS`).
 #
 #   fuzz_frame   the frame decoder (lib/codec/frame.cpp)
-#   fuzz_loads   mproc::loads<T> over the types in loads_types.hpp
+#   fuzz_loads   mproc::loads<T> over the types in loads_types.hpp, and typed
+#                frames decoded as the type their tag names
 #
 # Both harnesses run at once, one per core, each for SECONDS (so the whole run
 # takes about SECONDS plus the build). Builds go to bin/fuzz/; the corpus there
@@ -22,14 +23,16 @@ cxx=(clang++ -std=c++20 -g -O1 -Iinclude -Ilib -Itest/fuzz -Wno-deprecated-decla
 sanitize=(-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
 
 echo "fuzz: building harnesses with clang" >&2
-"${cxx[@]}" test/fuzz/make_seeds.cpp lib/codec/frame.cpp -lboost_serialization -o "$out/make_seeds"
+"${cxx[@]}" test/fuzz/make_seeds.cpp lib/codec/frame.cpp lib/codec/codec.cpp -lboost_serialization -o "$out/make_seeds"
 "${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_frame.cpp lib/codec/frame.cpp -o "$out/fuzz_frame" &
-"${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_loads.cpp lib/codec/codec.cpp -lboost_serialization -o "$out/fuzz_loads"
+"${cxx[@]}" "${sanitize[@]}" test/fuzz/fuzz_loads.cpp lib/codec/codec.cpp lib/codec/frame.cpp -lboost_serialization \
+    -o "$out/fuzz_loads"
 wait $!
 "$out/make_seeds" "$out/seeds/frame" "$out/seeds/loads"
 
-# -max_len: frame headers are 12 or 20 bytes, so 256 leaves room for streams
-# of several frames; 1024 bytes hold every nesting of loads_types.hpp.
+# -max_len: frame headers are 12 to 24 bytes, so 256 leaves room for streams
+# of several frames; 2048 bytes hold every nesting of loads_types.hpp and a
+# stream of typed frames.
 # -malloc_limit_mb: a small input must never justify a big allocation.
 run_harness() {
     local name=$1 max_len=$2
@@ -42,7 +45,7 @@ run_harness() {
 echo "fuzz: running fuzz_frame and fuzz_loads for ${seconds}s each" >&2
 rc=0
 run_harness frame 256 & frame_pid=$!
-run_harness loads 1024 & loads_pid=$!
+run_harness loads 2048 & loads_pid=$!
 wait "$frame_pid" || { rc=1; echo "fuzz: fuzz_frame FOUND A PROBLEM:" >&2; tail -n 40 "$out/frame.log" >&2; }
 wait "$loads_pid" || { rc=1; echo "fuzz: fuzz_loads FOUND A PROBLEM:" >&2; tail -n 40 "$out/loads.log" >&2; }
 

@@ -321,8 +321,8 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(dying));
     std::printf("  duplicated            %llu\n", static_cast<unsigned long long>(duplicated));
     std::printf("  corrupted             %llu\n", static_cast<unsigned long long>(corrupted));
-    std::printf("  longest survivor stall after a kill  %.2f ms (%llu kills followed by a stall over 10 ms)\n",
-                longest_stall_ms, static_cast<unsigned long long>(long_stalls));
+    std::printf("  longest survivor stall after a %s  %.2f ms (%llu %s followed by a stall over 10 ms)\n", dry ? "probe" : "kill",
+                longest_stall_ms, static_cast<unsigned long long>(long_stalls), dry ? "probes" : "kills");
     std::printf("  /dev/shm entries      %d\n", shm);
     const bool ok = lost == 0 && duplicated == 0 && corrupted == 0 && shm == 0 && longest_stall_ms <= 10.0;
     std::printf("stress_queue: %s\n", ok ? "OK" : "FAILED");

@@ -10,16 +10,16 @@
 /// default-constructible class with a Boost.Serialization `serialize` (member,
 /// private member with `friend class boost::serialization::access`, or free
 /// function found by ADL or in namespace boost::serialization) — Connection
-/// included. Pointers, views and references never cross.
+/// included. Pointers, views and references never cross: that part is the
+/// codec's rule (wire_safe.hpp), shared with dumps, loads and Connection.
 ///
 /// A target crosses when it is a function pointer, a stateless function object
 /// (a captureless lambda), or a serializable function object.
 #pragma once
 
 #include <mproc/detail/type_name.hpp>
+#include <mproc/detail/wire_safe.hpp>
 #include <mproc/errors.hpp>
-
-#include <boost/serialization/serialization.hpp>
 
 #include <array>
 #include <bitset>
@@ -48,53 +48,39 @@
 
 namespace mproc::detail {
 
-namespace serialization_probe {
 
-// A free serialize(ar, t, version) other than Boost's catch-all (which only
-// forwards to a member) makes this more specialised overload ambiguous; with
-// only the catch-all around, this one is chosen and returns `chosen`.
-struct archive {};
-struct chosen {};
-template <class T>
-chosen serialize(archive&, T&, const unsigned int);
-
-template <class T>
-concept free_serialize = !requires(archive& ar, T& t, const boost::serialization::version_type& v) {
-    { serialize(ar, t, v) } -> std::same_as<chosen>;
+enum class cross_problem {
+    none,
+    pointer,
+    c_string,
+    reference,
+    view,
+    holds_pointer,
+    no_serialize,
+    not_default_constructible
 };
 
-// A member named `serialize` of any access (Boost lets it be private) makes
-// the name ambiguous in a class deriving from T and from `named`.
-struct named {
-    void serialize();
-};
-template <class T>
-struct derived : T, named {};
+// What the shared wire rule says, as a cross_problem (none: ask serializability).
+constexpr cross_problem from_wire(wire_problem p) {
+    switch (p) {
+        case wire_problem::pointer: return cross_problem::pointer;
+        case wire_problem::c_string: return cross_problem::c_string;
+        case wire_problem::reference: return cross_problem::reference;
+        case wire_problem::view: return cross_problem::view;
+        case wire_problem::holds_pointer: return cross_problem::holds_pointer;
+        case wire_problem::opaque:  // it has no serialize(): say so below
+        case wire_problem::none: return cross_problem::none;
+    }
+    return cross_problem::none;
+}
 
-template <class T>
-concept member_serialize =
-    std::is_class_v<T> && (std::is_final_v<T> ? requires(T& t, archive& ar) { t.serialize(ar, 0u); }
-                                              : !requires { &derived<T>::serialize; });
-
-}  // namespace serialization_probe
-
-enum class cross_problem { none, pointer, c_string, reference, view, no_serialize, not_default_constructible };
-
+// Serializability, for a type the wire rule lets cross.
 template <class T>
 constexpr cross_problem classify_crossing() {
-    using P = std::remove_cv_t<std::remove_pointer_t<T>>;
     if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>)
         return cross_problem::none;
-    else if constexpr (std::is_pointer_v<T> && (std::is_same_v<P, char> || std::is_same_v<P, wchar_t> ||
-                                                std::is_same_v<P, char8_t> || std::is_same_v<P, char16_t> ||
-                                                std::is_same_v<P, char32_t>))
-        return cross_problem::c_string;
-    else if constexpr (std::is_pointer_v<T> || std::is_member_pointer_v<T> || std::is_null_pointer_v<T>)
-        return cross_problem::pointer;
-    else if constexpr (std::is_reference_v<T>)
-        return cross_problem::reference;
     else if constexpr (std::is_class_v<T>) {
-        if constexpr (!(serialization_probe::member_serialize<T> || serialization_probe::free_serialize<T>))
+        if constexpr (!has_serialize_v<T>)
             return cross_problem::no_serialize;
         else if constexpr (!std::is_default_constructible_v<T>)
             return cross_problem::not_default_constructible;
@@ -104,13 +90,24 @@ constexpr cross_problem classify_crossing() {
         return cross_problem::no_serialize;
 }
 
-/// crossing<T>::problem says whether T crosses; crossing<T>::culprit is the
-/// innermost type to blame (T itself, or an element type).
 template <class T>
-struct crossing {
+struct serial_crossing {
     static constexpr cross_problem problem = classify_crossing<T>();
     using culprit = T;
 };
+
+template <class T>
+struct wire_crossing {
+    static constexpr cross_problem problem = from_wire(wire_rule<T>::problem);
+    using culprit = typename wire_rule<T>::culprit;
+};
+
+/// crossing<T>::problem says whether T crosses; crossing<T>::culprit is the
+/// innermost type to blame (T itself, or an element type). The wire rule
+/// first, then serializability.
+template <class T>
+struct crossing : std::conditional_t<from_wire(wire_rule<T>::problem) != cross_problem::none, wire_crossing<T>,
+                                     serial_crossing<T>> {};
 
 template <class... Ts>
 struct first_problem {
@@ -126,78 +123,49 @@ struct crosses {
     static constexpr cross_problem problem = cross_problem::none;
     using culprit = void;
 };
-template <class T>
-struct blocked {
-    static constexpr cross_problem problem = cross_problem::view;
-    using culprit = T;
-};
 
 template <class C, class Tr, class A>
-struct crossing<std::basic_string<C, Tr, A>> : crosses {};
-template <class C, class Tr>
-struct crossing<std::basic_string_view<C, Tr>> : blocked<std::basic_string_view<C, Tr>> {};
+struct serial_crossing<std::basic_string<C, Tr, A>> : crosses {};
+template <class T, class A>
+struct serial_crossing<std::vector<T, A>> : first_problem<T> {};
+template <class T, class A>
+struct serial_crossing<std::list<T, A>> : first_problem<T> {};
+template <class T, class A>
+struct serial_crossing<std::deque<T, A>> : first_problem<T> {};
+template <class T, class A>
+struct serial_crossing<std::forward_list<T, A>> : first_problem<T> {};
 template <class T, std::size_t N>
-struct crossing<std::span<T, N>> : blocked<std::span<T, N>> {};
-template <class T>
-struct crossing<std::reference_wrapper<T>> {
-    static constexpr cross_problem problem = cross_problem::reference;
-    using culprit = std::reference_wrapper<T>;
-};
-template <class T, class D>
-struct crossing<std::unique_ptr<T, D>> {
-    static constexpr cross_problem problem = cross_problem::pointer;
-    using culprit = std::unique_ptr<T, D>;
-};
-template <class T>
-struct crossing<std::shared_ptr<T>> {
-    static constexpr cross_problem problem = cross_problem::pointer;
-    using culprit = std::shared_ptr<T>;
-};
-template <class T>
-struct crossing<std::weak_ptr<T>> {
-    static constexpr cross_problem problem = cross_problem::pointer;
-    using culprit = std::weak_ptr<T>;
-};
-template <class T, class A>
-struct crossing<std::vector<T, A>> : first_problem<T> {};
-template <class T, class A>
-struct crossing<std::list<T, A>> : first_problem<T> {};
-template <class T, class A>
-struct crossing<std::deque<T, A>> : first_problem<T> {};
-template <class T, class A>
-struct crossing<std::forward_list<T, A>> : first_problem<T> {};
-template <class T, std::size_t N>
-struct crossing<std::array<T, N>> : first_problem<T> {};
+struct serial_crossing<std::array<T, N>> : first_problem<T> {};
 template <class K, class C, class A>
-struct crossing<std::set<K, C, A>> : first_problem<K> {};
+struct serial_crossing<std::set<K, C, A>> : first_problem<K> {};
 template <class K, class C, class A>
-struct crossing<std::multiset<K, C, A>> : first_problem<K> {};
+struct serial_crossing<std::multiset<K, C, A>> : first_problem<K> {};
 template <class K, class V, class C, class A>
-struct crossing<std::map<K, V, C, A>> : first_problem<K, V> {};
+struct serial_crossing<std::map<K, V, C, A>> : first_problem<K, V> {};
 template <class K, class V, class C, class A>
-struct crossing<std::multimap<K, V, C, A>> : first_problem<K, V> {};
+struct serial_crossing<std::multimap<K, V, C, A>> : first_problem<K, V> {};
 template <class K, class H, class E, class A>
-struct crossing<std::unordered_set<K, H, E, A>> : first_problem<K> {};
+struct serial_crossing<std::unordered_set<K, H, E, A>> : first_problem<K> {};
 template <class K, class H, class E, class A>
-struct crossing<std::unordered_multiset<K, H, E, A>> : first_problem<K> {};
+struct serial_crossing<std::unordered_multiset<K, H, E, A>> : first_problem<K> {};
 template <class K, class V, class H, class E, class A>
-struct crossing<std::unordered_map<K, V, H, E, A>> : first_problem<K, V> {};
+struct serial_crossing<std::unordered_map<K, V, H, E, A>> : first_problem<K, V> {};
 template <class K, class V, class H, class E, class A>
-struct crossing<std::unordered_multimap<K, V, H, E, A>> : first_problem<K, V> {};
+struct serial_crossing<std::unordered_multimap<K, V, H, E, A>> : first_problem<K, V> {};
 template <class A, class B>
-struct crossing<std::pair<A, B>> : first_problem<A, B> {};
+struct serial_crossing<std::pair<A, B>> : first_problem<A, B> {};
 template <class... Ts>
-struct crossing<std::tuple<Ts...>> : first_problem<Ts...> {};
+struct serial_crossing<std::tuple<Ts...>> : first_problem<Ts...> {};
 template <class T>
-struct crossing<std::optional<T>> : first_problem<T> {};
+struct serial_crossing<std::optional<T>> : first_problem<T> {};
 template <class... Ts>
-struct crossing<std::variant<Ts...>> : first_problem<Ts...> {};
+struct serial_crossing<std::variant<Ts...>> : first_problem<Ts...> {};
 template <>
-struct crossing<std::monostate> : crosses {};
+struct serial_crossing<std::monostate> : crosses {};
 template <class T>
-struct crossing<std::complex<T>> : first_problem<T> {};
+struct serial_crossing<std::complex<T>> : first_problem<T> {};
 template <std::size_t N>
-struct crossing<std::bitset<N>> : crosses {};
+struct serial_crossing<std::bitset<N>> : crosses {};
 
 /// True when a value of type T can be sent to a spawned child.
 template <class T>
@@ -224,14 +192,11 @@ inline constexpr bool crossable_target_v = classify_target<F>() != target_kind::
 inline const char* describe(cross_problem problem) noexcept {
     switch (problem) {
         case cross_problem::none: return "crosses";
-        case cross_problem::pointer:
-            return "a pointer cannot cross to another process (it would point into the parent's memory): pass "
-                   "the value";
-        case cross_problem::c_string: return "a C string (const char*) cannot cross to another process: pass a std::string";
-        case cross_problem::reference: return "a reference (std::ref) cannot cross to another process: pass the value";
-        case cross_problem::view:
-            return "a view (std::string_view, std::span) cannot cross to another process: pass an owning "
-                   "std::string or std::vector";
+        case cross_problem::pointer: return describe(wire_problem::pointer);
+        case cross_problem::c_string: return describe(wire_problem::c_string);
+        case cross_problem::reference: return describe(wire_problem::reference);
+        case cross_problem::view: return describe(wire_problem::view);
+        case cross_problem::holds_pointer: return describe(wire_problem::holds_pointer);
         case cross_problem::no_serialize:
             return "it has no Boost.Serialization serialize() (member or free function): add one, or use the "
                    "fork start method";
@@ -278,16 +243,12 @@ std::string crossing_problems() {
 /// fail to cross (the instantiation trace names the type).
 template <class T>
 constexpr bool assert_argument_crosses() {
-    constexpr cross_problem p = crossing<std::remove_cv_t<T>>::problem;
-    static_assert(p != cross_problem::c_string,
-                  "mproc: a C string (const char*) argument cannot cross to a spawned process: pass std::string");
-    static_assert(p != cross_problem::pointer,
-                  "mproc: a pointer (or smart pointer) argument cannot cross to a spawned process: pass the value");
-    static_assert(p != cross_problem::reference,
-                  "mproc: a reference (std::ref) argument cannot cross to a spawned process: pass the value");
-    static_assert(p != cross_problem::view,
-                  "mproc: a view (std::string_view, std::span) argument cannot cross to a spawned process: pass an "
-                  "owning std::string or std::vector");
+    using info = crossing<std::remove_cv_t<T>>;
+    constexpr cross_problem p = info::problem;
+    // Pointers, views, references: the codec's rule and its messages.
+    using wire = wire_rule<std::remove_cv_t<T>>;
+    if constexpr (from_wire(wire::problem) != cross_problem::none)
+        assert_wire_problem<T, typename wire::culprit, wire::problem>();
     static_assert(p != cross_problem::no_serialize,
                   "mproc: an argument type (or an element type of it) has no Boost.Serialization serialize(), so it "
                   "cannot cross to a spawned process: add serialize() or use the fork start method");

@@ -60,7 +60,7 @@ inline constexpr bool invocable_target_v =
     std::is_invocable_v<F&&, Args&&...> || std::is_invocable_v<F&, Args&...>;
 
 template <class F>
-void save_target(boost::archive::binary_oarchive& ar, const F& f) {
+void save_target(wire_oarchive& ar, const F& f) {
     if constexpr (classify_target<F>() == target_kind::function_pointer) {
         const code_ref ref = locate_function(f);
         ar << ref;
@@ -110,7 +110,7 @@ public:
             spawn_task task;
             task.entry = locate_function(&run_spawned<F, Args...>);
             string_sink sink(task.payload);
-            boost::archive::binary_oarchive ar(sink, archive_flags);
+            wire_oarchive ar(sink);
             save_target(ar, f_);
             std::apply([&ar](const Args&... a) { ((ar << a), ...); }, args_);
             return task;
