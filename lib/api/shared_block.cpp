@@ -5,7 +5,7 @@
 #include "posix/atfork.hpp"
 #include "transport/arena.hpp"
 
-#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/fd_transfer.hpp>  // decoding_task
 #include <mproc/os.hpp>
 
 #include <atomic>
@@ -46,21 +46,20 @@ shared_block::~shared_block() = default;
 
 shared_block::wire shared_block::save_wire() const {
     if (!s_) throw Error("mproc: a shared object serialized before it was made or received");
+    const transport::arena::crossing c = s_->arena->cross();
     wire w;
-    w.fd_index = export_fd(s_->arena->fd());
-    w.arena_id = s_->arena->id();
-    w.reserve = s_->arena->reserve();
+    w.arena_id = c.id;
+    w.reserve = c.reserve;
+    w.fd_index = c.fd_index;
     w.offset = s_->arena->offset_of(p_);
     s_->crossed.store(true);
     return w;
 }
 
 void shared_block::load_wire(const wire& w) {
-    transport::arena* a = transport::arena::find(w.arena_id);
-    // The first object of an arena brings its descriptor; the others find it mapped.
-    if (!a) a = &transport::arena::attach(import_fd(w.fd_index), w.arena_id, w.reserve);
-    p_ = a->at<char>(w.offset);
-    s_ = std::make_shared<block_state>(*a, p_, false);
+    transport::arena& a = transport::arena::received({w.arena_id, w.reserve, w.fd_index});
+    p_ = a.at<char>(w.offset);
+    s_ = std::make_shared<block_state>(a, p_, false);
 }
 
 }  // namespace mproc::detail
