@@ -14,6 +14,8 @@
 
 #include <mproc/process.hpp>
 #include <mproc/queue.hpp>
+#include <mproc/shared_value.hpp>
+#include <mproc/synchronize.hpp>
 #include <mproc/start_method.hpp>
 
 #include <string>
@@ -63,6 +65,41 @@ public:
     template <class T>
     mproc::JoinableQueue<T> JoinableQueue(std::size_t maxsize = 0) const {
         return mproc::JoinableQueue<T>(maxsize);
+    }
+
+    /// Locks, semaphores, events, conditions, barriers (Python: ctx.Lock()
+    /// etc.): the same under every start method, passed to this context's
+    /// processes as arguments.
+    mproc::Lock Lock() const { return mproc::Lock(); }
+    mproc::RLock RLock() const { return mproc::RLock(); }
+    mproc::Semaphore Semaphore(unsigned value = 1) const { return mproc::Semaphore(value); }
+    mproc::BoundedSemaphore BoundedSemaphore(unsigned value = 1) const { return mproc::BoundedSemaphore(value); }
+    mproc::Event Event() const { return mproc::Event(); }
+    mproc::Condition Condition() const { return mproc::Condition(); }
+    mproc::Condition Condition(const mproc::Lock& lock) const { return mproc::Condition(lock); }
+    mproc::Condition Condition(const mproc::RLock& lock) const { return mproc::Condition(lock); }
+    mproc::Barrier Barrier(unsigned parties, mproc::Barrier::action_type action = nullptr,
+                           std::optional<std::chrono::duration<double>> timeout = std::nullopt) const {
+        return mproc::Barrier(parties, action, timeout);
+    }
+
+    /// Shared values and arrays (Python: ctx.Value, ctx.Array, ctx.RawValue,
+    /// ctx.RawArray).
+    template <class T>
+    mproc::Value<T> Value(const T& init = T{}, bool lock = true) const {
+        return mproc::Value<T>(init, lock);
+    }
+    template <class T>
+    mproc::Array<T> Array(std::size_t n, bool lock = true) const {
+        return mproc::Array<T>(n, lock);
+    }
+    template <class T>
+    mproc::RawValue<T> RawValue(const T& init = T{}) const {
+        return mproc::RawValue<T>(init);
+    }
+    template <class T>
+    mproc::RawArray<T> RawArray(std::size_t n) const {
+        return mproc::RawArray<T>(n);
     }
 
 private:

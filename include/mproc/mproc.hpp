@@ -11,6 +11,8 @@
 #include <mproc/pool.hpp>
 #include <mproc/process.hpp>
 #include <mproc/queue.hpp>
+#include <mproc/shared_value.hpp>
+#include <mproc/synchronize.hpp>
 #include <mproc/start_method.hpp>
 #include <mproc/subprocess.hpp>
 #include <mproc/wait.hpp>

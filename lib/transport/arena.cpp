@@ -113,8 +113,15 @@ arena::~arena() = default;
 std::unique_ptr<arena> arena::create() {
     posix::unique_fd fd = posix::memfd_create_sized("mproc-arena", initial_file);
     // As much address space as the system lets us reserve, down to 4 GiB.
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer leaves about 1.5 TiB of application address space: a
+    // spawned child often could not map the creator's 1 TiB again.
+    constexpr std::size_t first_reserve = std::size_t{64} << 30;
+#else
+    constexpr std::size_t first_reserve = std::size_t{1} << 40;
+#endif
     posix::memfd_mapping map;
-    for (std::size_t reserve = std::size_t{1} << 40;; reserve /= 4) {
+    for (std::size_t reserve = first_reserve;; reserve /= 4) {
         try {
             map = map_reservation(fd.get(), reserve);
             break;

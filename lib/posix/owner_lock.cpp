@@ -1,0 +1,85 @@
+#include "posix/owner_lock.hpp"
+
+#include "posix/futex.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+namespace mproc::posix {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Spins before sleeping: a holder on another CPU usually releases within a
+// few hundred nanoseconds, sooner than a futex round trip.
+constexpr int spins = 50;
+// A sleeping waiter looks at the holder after this long, then twice as long
+// each time up to the cap: a dead holder is noticed within milliseconds, a
+// live one that holds the lock for long costs a check every 50 ms.
+constexpr clock::duration first_slice = 1ms;
+constexpr clock::duration max_slice = 50ms;
+
+}  // namespace
+
+std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexcept {
+    const std::uint32_t me = self_tid();
+    for (int i = 0; i < spins; ++i) {
+        std::uint32_t v = word.load(std::memory_order_relaxed);
+        if (v == 0 && word.compare_exchange_weak(v, me, std::memory_order_acquire, std::memory_order_relaxed)) {
+            stamp.store(self_stamp(), std::memory_order_relaxed);
+            return acquired::clean;
+        }
+        cpu_relax();
+    }
+    clock::duration slice = first_slice;
+    std::uint32_t suspect = 0;  // a word whose holder looked like a reused id once
+    for (;;) {
+        std::uint32_t v = word.load(std::memory_order_relaxed);
+        if (v == 0) {
+            // Taken after sleeping: others may sleep too, so the release wakes.
+            if (word.compare_exchange_strong(v, me | waiters_bit, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+                stamp.store(self_stamp(), std::memory_order_relaxed);
+                return acquired::clean;
+            }
+            continue;
+        }
+        if (!(v & waiters_bit)) {
+            if (!word.compare_exchange_strong(v, v | waiters_bit, std::memory_order_relaxed)) continue;
+            v |= waiters_bit;
+        }
+        const clock::time_point now = clock::now();
+        if (until && now >= *until) return std::nullopt;
+        clock::time_point wake = now + slice;
+        if (until && *until < wake) wake = *until;
+        futex_wait(word, v, wake);
+        if (const std::uint32_t now_word = word.load(std::memory_order_relaxed); now_word != v) {
+            // Another holder: check it as soon as a new one would be.
+            if ((now_word & tid_mask) != (v & tid_mask)) slice = first_slice;
+            continue;
+        }
+        if (clock::now() < wake) continue;
+        // Slept a whole slice on an unchanged word: is its holder alive?
+        slice = std::min(slice * 2, max_slice);
+        const holder_state h = check_holder(v & tid_mask, stamp.load(std::memory_order_relaxed));
+        if (h == holder_state::alive) {
+            suspect = 0;
+            continue;
+        }
+        if (h == holder_state::reused && suspect != v) {
+            // The holder may be live and not have written its stamp yet: look again next slice.
+            suspect = v;
+            continue;
+        }
+        if (word.compare_exchange_strong(v, me | waiters_bit | died_bit, std::memory_order_acquire,
+                                         std::memory_order_relaxed)) {
+            stamp.store(self_stamp(), std::memory_order_relaxed);
+            return acquired::owner_died;
+        }
+    }
+}
+
+void owner_lock::wake_one() noexcept { futex_wake(word, 1); }
+
+}  // namespace mproc::posix
