@@ -2,7 +2,7 @@
 // names, and when that block may be freed (as a Queue's, lib/api/queue.cpp).
 #include <mproc/synchronize.hpp>
 
-#include "posix/atfork.hpp"
+#include "posix/fork.hpp"
 #include "transport/arena.hpp"
 
 #include <mproc/detail/fd_transfer.hpp>  // decoding_task
