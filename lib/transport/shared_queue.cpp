@@ -152,9 +152,18 @@ offset_t writable(const log_view& log, offset_t pos) {
     return next + data_start;
 }
 
-// After a producer died holding the lock: the records it committed without
-// moving the tail are taken into account.
+// After a producer died holding the lock: the record it committed without
+// moving the tail is taken into account. Called with both locks held: a
+// consumer may already have taken that record and given its segment back to
+// the arena, whose free list then owns the link word the walk below would
+// follow; the tail is then where the consumers' head stopped (nothing after
+// the dead producer's record was committed).
 void repair_tail(const log_view& log, queue_block& q) {
+    if (const std::uint64_t taken = q.get_seq.load(std::memory_order_acquire); taken > q.now().next_seq) {
+        q.set(q.head.load(std::memory_order_acquire), taken);
+        q.put_seq.store(taken, std::memory_order_release);
+        return;
+    }
     offset_t pos = q.now().tail;
     std::uint64_t next_seq = q.now().next_seq;
     for (;;) {
@@ -272,7 +281,12 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         side_lock lock(q.put_lock, q.maxsize ? until : std::nullopt);
         if (!lock.held()) return false;
         if (lock.owner_died()) {
+            // The consumers' lock too (put_lock, then get_lock: get() never
+            // takes put_lock), so head and get_seq hold still.
+            side_lock consumers(q.get_lock, std::nullopt);
+            if (consumers.owner_died()) repair_head(log, q);
             repair_tail(log, q);
+            consumers.unlock();
             wake_all(q.items_event, q.item_sleepers);
         }
         if (q.maxsize &&
