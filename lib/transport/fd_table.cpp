@@ -51,8 +51,9 @@ namespace detail {
 std::uint32_t export_fd(int fd) {
     if (!exporting)
         throw ProcessError(
-            "a handle (Connection, Queue, lock, value) crosses to another process only as an argument of a Process started with the spawn or "
-            "forkserver start method");
+            "a handle (Connection, Queue, lock, value) crosses to another process only as an argument of a Process "
+            "(under spawn and forkserver it is encoded; under fork it is inherited); not as a Pool task argument, "
+            "nor by dumps()");
     auto found = std::find(exporting->begin(), exporting->end(), fd);
     if (found != exporting->end()) return static_cast<std::uint32_t>(found - exporting->begin());
     if (exporting->size() >= transport::max_exported_fds)
