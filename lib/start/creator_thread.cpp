@@ -1,6 +1,7 @@
 #include "start/creator_thread.hpp"
 
 #include "lifecycle/per_process.hpp"
+#include "posix/leak_roots.hpp"
 #include "posix/signals.hpp"
 
 #include <condition_variable>
@@ -25,6 +26,9 @@ class creator {
 public:
     void run(const std::function<void()>& work) {
         request r{&work};
+        // A child forked for us on the creator thread still sees, under
+        // LeakSanitizer, what our stack points to.
+        const posix::stack_root_scope roots(&r);
         std::unique_lock lock(mutex_);
         if (!started_) {
             std::thread([this] { loop(); }).detach();
