@@ -248,6 +248,10 @@ void pool_core::dispatch(lock_t& lk) {
             const std::size_t size = t->spec.payload.size();
             if (!w->held.empty() && w->held_bytes + size > w->window) break;
             const bool q = quick(t->spec);
+            // A task not known to be quick waits for a free worker (as
+            // Python's workers take tasks when free): queued behind a long
+            // one it would wait while another worker idles.
+            if (!q && !w->held.empty()) break;
             if (in_frame == 0) {
                 grouped = q;
                 if (grouped) {
