@@ -52,24 +52,10 @@ std::vector<int> allowed_cpus() {
     return cpus;
 }
 
-void pin_to(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    ::sched_setaffinity(0, sizeof set, &set);
-}
-
-void pin_to_cpus(std::vector<int> cpus) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    for (int c : cpus) CPU_SET(c, &set);
-    ::sched_setaffinity(0, sizeof set, &set);
-}
-
 const std::vector<int> all_cpus = allowed_cpus();
 int parent_cpu() { return all_cpus.front(); }
 int worker_cpu() { return all_cpus.size() > 1 ? all_cpus[1] : all_cpus.front(); }
-void pin_worker() { pin_to(worker_cpu()); }
+void pin_worker() { bench::pin_to(worker_cpu()); }
 
 std::string cpu_list(const std::vector<int>& cpus) {
     std::string s;
@@ -141,14 +127,14 @@ constexpr int roundtrips = 20000;
 constexpr int warmup = 200;
 
 double apply_roundtrip() {
-    pin_to(parent_cpu());
+    bench::pin_to(parent_cpu());
     mp::Pool pool = mp::get_context(mp::fork).Pool(mp::PoolOptions{.processes = 2, .initializer = pin_worker});
     int sum = 0;
     for (int i = 0; i < warmup; ++i) sum += pool.apply(square, 3);
     auto start = bench::clock::now();
     for (int i = 0; i < roundtrips; ++i) sum += pool.apply(square, 3);
     const double us = bench::seconds_since(start) * 1e6 / roundtrips;
-    pin_to_cpus(all_cpus);
+    bench::pin_to_cpus(all_cpus);
     if (sum != 9 * (warmup + roundtrips)) throw std::runtime_error("apply: wrong results");
     return us;
 }
@@ -192,7 +178,7 @@ void raw_peer(int fd, int parent_end) {
 }
 
 double raw_roundtrip() {
-    pin_to(parent_cpu());
+    bench::pin_to(parent_cpu());
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) fail("socketpair");
     mp::Process peer(raw_peer, fds[1], fds[0]);
@@ -216,7 +202,7 @@ double raw_roundtrip() {
     const double us = bench::seconds_since(start) * 1e6 / roundtrips;
     ::close(fds[0]);
     peer.join();
-    pin_to_cpus(all_cpus);
+    bench::pin_to_cpus(all_cpus);
     if (sum != 9 * (warmup + roundtrips)) throw std::runtime_error("raw: wrong results");
     return us;
 }

@@ -56,13 +56,6 @@ constexpr int producers4 = 4;
 int consumer_cpu = 0;
 int producer_cpu = 1;
 
-void pin(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (::sched_setaffinity(0, sizeof set, &set) != 0) throw std::system_error(errno, std::generic_category(), "pin");
-}
-
 // A page of anonymous shared memory (inherited by forked peers).
 template <class T>
 T* shared_object() {
@@ -90,7 +83,7 @@ public:
     void start(F body) {
         start_line* line = line_;
         mproc::Process p([line, body]() mutable {
-            pin(producer_cpu);
+            bench::pin_to(producer_cpu);
             line->ready.fetch_add(1);
             while (!line->go.load(std::memory_order_acquire)) {}
             body();
@@ -325,7 +318,7 @@ int main(int argc, char** argv) {
     auto wanted = [&](const char* group) { return std::string(group).rfind(only, 0) == 0; };
     try {
         if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) producer_cpu = 0;
-        pin(consumer_cpu);
+        bench::pin_to(consumer_cpu);
         std::fprintf(stderr, "bench_queue: consumer (parent) on CPU %d, producer(s) on CPU %d, for every contestant\n",
                      consumer_cpu, producer_cpu);
         const int n = bench::rounds();

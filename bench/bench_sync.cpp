@@ -34,13 +34,6 @@ constexpr int contended_iters = 500000;  // per process
 int parent_cpu = 0;
 int peer_cpu = 1;
 
-void pin(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (::sched_setaffinity(0, sizeof set, &set) != 0) throw std::system_error(errno, std::generic_category(), "pin");
-}
-
 // The baseline: a plain (not robust) process-shared mutex and a counter in
 // anonymous shared memory, inherited by the forked peer.
 struct raw_shared {
@@ -107,7 +100,7 @@ double mproc_guard() {
 template <class Body>
 double two_processes(raw_shared* line, Body body) {
     mproc::Process peer([line, body]() mutable {
-        pin(peer_cpu);
+        bench::pin_to(peer_cpu);
         line->ready.store(1);
         while (!line->go.load(std::memory_order_acquire)) {}
         body();
@@ -189,7 +182,7 @@ int main(int argc, char** argv) {
     auto wanted = [&](const char* group) { return std::string(group).rfind(only, 0) == 0; };
     try {
         if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) peer_cpu = 0;
-        pin(parent_cpu);
+        bench::pin_to(parent_cpu);
         std::fprintf(stderr, "bench_sync: parent on CPU %d, peer (contended) on CPU %d, for every contestant\n",
                      parent_cpu, peer_cpu);
         const int n = bench::rounds(9);

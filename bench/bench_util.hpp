@@ -9,6 +9,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cerrno>
+#include <sched.h>
+#include <system_error>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +21,16 @@
 #include <vector>
 
 namespace bench {
+
+/// Pins the calling process to `cpus` (the same placement for every
+/// contestant). Throws std::system_error.
+inline void pin_to_cpus(const std::vector<int>& cpus) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cpus) CPU_SET(c, &set);
+    if (::sched_setaffinity(0, sizeof set, &set) != 0) throw std::system_error(errno, std::generic_category(), "pin");
+}
+inline void pin_to(int cpu) { pin_to_cpus({cpu}); }
 
 using clock = std::chrono::steady_clock;
 
