@@ -38,6 +38,17 @@ using Env = std::map<std::string, std::string>;
 
 namespace {
 
+// These tests check default dispositions in children: a runner started in the
+// background by a non-interactive shell inherits SIGINT and SIGQUIT ignored
+// (and would pass them on, as it should), so the suite starts from defaults.
+struct default_dispositions {
+    default_dispositions() {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGQUIT, SIG_DFL);
+    }
+};
+BOOST_TEST_GLOBAL_FIXTURE(default_dispositions);
+
 // A fresh directory, removed at the end of the test.
 struct temp_dir {
     fs::path path;

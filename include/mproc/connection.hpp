@@ -111,7 +111,8 @@ public:
 
     /// A Connection passed as a Process argument crosses to a child started
     /// by spawn or forkserver: its descriptor travels with the task (and the
-    /// parent's copy is closed once the child has started). Serializing a
+    /// parent's copy is closed once the child has started). As a Pool task
+    /// argument, a duplicate travels (the caller's stays open). Serializing a
     /// Connection anywhere else throws mproc::ProcessError.
     template <class Archive>
     void save(Archive& ar, const unsigned) const {

@@ -21,6 +21,19 @@
 /// arguments. An argument or result type that cannot be serialized is a
 /// compile error too. `void` tasks are allowed (map then returns void).
 ///
+/// Handles as arguments. A Queue, Lock, Event, Value, Array (any type of
+/// <mproc/synchronize.hpp>, <mproc/shared_value.hpp>, <mproc/queue.hpp>) or a
+/// Connection may be an argument of a task or of the initializer, under every
+/// start method (Python refuses them there, "should only be shared through
+/// inheritance"): the worker's copy shares the object. Their descriptors go
+/// to the worker beside the request (SCM_RIGHTS); the pool keeps duplicates
+/// until the task is answered, so the caller's handles may be gone by then,
+/// and a task requeued to a replacement worker carries them again. A task
+/// with handles is handed to an idle worker alone (never batched). A
+/// Connection argument may be move-only in the task's signature (the worker
+/// passes decoded arguments as rvalues). A handle as a task's result is a
+/// RemoteError for that task (handles do not cross back).
+///
 /// Errors a caller can act on (from get(), apply, map, imap's next):
 ///  - mproc::RemoteError: the task threw; it carries the original type name,
 ///    what() and the worker's pid. The pool goes on. Also when the worker

@@ -8,7 +8,7 @@
 ///     auto w = q.try_get(500ms);                   // std::optional: nullopt after 500 ms
 ///
 /// Queues are handles: copies (in this process, in a forked child, or passed
-/// as a Process argument under any start method) share one queue. Any number
+/// as a Process or Pool task argument under any start method) share one queue. Any number
 /// of processes and threads may put and get at once; messages from one
 /// producer arrive in the order it put them. T is any type mproc::dumps /
 /// loads carry (std::string and vectors of bytes travel as their bytes,
@@ -208,8 +208,9 @@ public:
     void cancel_join_thread() noexcept {}
 
     /// A queue passed as a Process argument crosses to a spawned or
-    /// forkserver child: the family's shared-memory descriptor travels with
-    /// the task. Serializing a queue anywhere else throws mproc::ProcessError.
+    /// forkserver child, and as a Pool task argument to a worker: the
+    /// family's shared-memory descriptor travels with the task. Serializing a
+    /// queue anywhere else throws mproc::ProcessError.
     template <class Archive>
     void save(Archive& ar, const unsigned) const {
         const auto w = core_.save();

@@ -7,7 +7,7 @@
 ///     if (lock.acquire(true, 500ms)) { /* ... */ lock.release(); }
 ///
 /// Every type is a handle: copies (in this process, in a forked child, or
-/// passed as a Process argument under any start method) share one object in
+/// passed as a Process or Pool task argument under any start method) share one object in
 /// the process family's shared memory (a memfd: nothing in /dev/shm, no
 /// descriptor per object, nothing left after the family ends).
 ///

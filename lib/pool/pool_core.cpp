@@ -52,12 +52,13 @@ pool_core::pool_core(config cfg) : cfg_(std::move(cfg)) {
             if (id) protocol::put_define(wc.initializer_defs, id, definition(id));
         wc.initializer_entry = cfg_.initializer.entry;
         wc.initializer_payload = std::string(cfg_.initializer.input());
+        wc.initializer_fds = cfg_.initializer.fds ? static_cast<std::uint32_t>(cfg_.initializer.fds->size()) : 0;
     }
     std::tie(wake_read_, wake_write_) = posix::make_pipe();
     posix::set_nonblocking(wake_read_.get());
     posix::set_nonblocking(wake_write_.get());
     // Under fork the zygote is forked here, while the pool has no thread.
-    factory_.emplace(cfg_.method, wc.encode());
+    factory_.emplace(cfg_.method, wc.encode(), cfg_.initializer.fds);
     {
         lock_t lk(m_);
         try {
@@ -232,6 +233,7 @@ void pool_core::dispatch(lock_t& lk) {
         std::shared_ptr<worker> to;
         std::string frame;
         const task* alone = nullptr;  // a frame of just this task: its payload goes as it is
+        task_fds fds;                 // go first, on the descriptor channel
     };
     std::vector<request> sends;
     for (auto& w : workers_) {
@@ -242,6 +244,7 @@ void pool_core::dispatch(lock_t& lk) {
         bool grouped = false;
         std::uint64_t group = 0;
         const task* first = nullptr;
+        task_fds fds;
         while (!pending_.empty() && w->held.size() < limit && in_frame < max_frame_tasks) {
             if (cfg_.maxtasksperchild > 0 && w->handed >= cfg_.maxtasksperchild) break;
             const auto& t = pending_.front();
@@ -260,6 +263,10 @@ void pool_core::dispatch(lock_t& lk) {
                 }
             } else if (q != grouped) {
                 break;
+            }
+            if (t->spec.fds) {  // alone in its frame (not quick), announced first
+                fds = t->spec.fds;
+                protocol::put_fds(out, static_cast<std::uint32_t>(fds->size()));
             }
             for (std::uint32_t id : {t->spec.entry, t->spec.target}) {
                 if (!id) continue;
@@ -291,7 +298,7 @@ void pool_core::dispatch(lock_t& lk) {
         }
         if (!out.empty() || first) {
             w->sending = true;
-            sends.push_back({w, std::move(out), first});
+            sends.push_back({w, std::move(out), first, std::move(fds)});
         }
     }
     if (sends.empty()) return;
@@ -299,6 +306,7 @@ void pool_core::dispatch(lock_t& lk) {
     std::vector<std::shared_ptr<worker>> failed;
     for (auto& r : sends) {
         try {
+            if (r.fds) send_fds(r.to->descriptors.get(), *r.fds);
             r.to->conn.send_bytes(r.alone ? std::string_view(r.alone->spec.payload) : std::string_view(r.frame));
         } catch (...) {
             failed.push_back(r.to);
@@ -410,6 +418,7 @@ void pool_core::on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::st
 }
 
 bool pool_core::quick(const task_spec& spec) const {
+    if (spec.fds) return false;  // never grouped: its worker holds it alone (protocol.hpp)
     auto it = run_us_.find((std::uint64_t{spec.entry} << 32) | spec.target);
     return it != run_us_.end() && it->second < quick_us;
 }

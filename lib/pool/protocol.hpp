@@ -5,6 +5,8 @@
 //   'G'                             (first) the frame's tasks are quick: reply in batches
 //   'D' u32 id, u32 n, n bytes      define code id `id` (an encoded code_ref)
 //   'T' u64 task, u32 entry, u64 n, n bytes   run a task (entry's payload)
+//   'F' u32 n                       the next task's n descriptors (handles among
+//                                   its arguments) wait on the descriptor channel
 //   'Q'                             exit
 // worker -> parent, one frame per message:
 //   'H' i32 pid, u8 ok [, text type, text what]   ready (ok) or the initializer threw
@@ -16,6 +18,14 @@
 // worker sends them when the frame is done, 64 KiB are waiting or 1 ms has
 // passed (so the parent counts every unanswered task of a grouped frame as
 // possibly run). End of stream from the parent also tells the worker to exit.
+//
+// The descriptor channel: a SOCK_SEQPACKET pair beside the Connection (whose
+// reads run ahead of the frame being decoded, so descriptors sent on it
+// would be lost). The parent sends one message carrying a task's descriptors
+// just before the frame that announces them with 'F', and at the worker's
+// start one carrying the initializer's, if it has any. A task with
+// descriptors is never grouped and is the only task its worker holds, so the
+// channel holds at most one message at a time.
 #pragma once
 
 #include <mproc/detail/pool_codec.hpp>
@@ -40,6 +50,11 @@ inline void put_define(std::string& out, std::uint32_t id, std::string_view ref)
     out.push_back('D');
     put_u32(out, id);
     put_text(out, ref);
+}
+
+inline void put_fds(std::string& out, std::uint32_t count) {
+    out.push_back('F');
+    put_u32(out, count);
 }
 
 inline void put_task(std::string& out, std::uint64_t task, std::uint32_t entry, std::string_view payload) {
@@ -75,6 +90,7 @@ struct worker_config {
     std::string initializer_defs;  // 'D' records the initializer needs
     std::uint32_t initializer_entry = 0;
     std::string initializer_payload;
+    std::uint32_t initializer_fds = 0;  // descriptors it waits for on the channel
 
     std::string encode() const {
         std::string out;
@@ -82,6 +98,7 @@ struct worker_config {
         put_text(out, initializer_defs);
         put_u32(out, initializer_entry);
         put_text(out, initializer_payload);
+        put_u32(out, initializer_fds);
         return out;
     }
     static worker_config decode(std::string_view bytes) {
@@ -91,6 +108,7 @@ struct worker_config {
         c.initializer_defs = std::string(get_text(in));
         c.initializer_entry = in.u32();
         c.initializer_payload = std::string(get_text(in));
+        c.initializer_fds = in.u32();
         return c;
     }
 };

@@ -2,6 +2,8 @@
 
 #include "pool/code_registry.hpp"
 #include "pool/protocol.hpp"
+#include "posix/fd_passing.hpp"
+#include "transport/fd_table.hpp"
 
 #include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
@@ -11,8 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace mproc::detail::pool {
 
@@ -51,9 +56,34 @@ bool send(Connection& parent, const std::string& message) {
     }
 }
 
+// The next message on the descriptor channel, which must carry `count`
+// descriptors (the parent sent it before the frame announcing them).
+std::vector<int> receive_fds(Connection& channel, std::uint32_t count) {
+    std::vector<posix::unique_fd> fds;
+    char byte = 0;
+    const std::optional<std::size_t> n = posix::recv_with_fds(channel.fileno(), &byte, 1, fds);
+    if (!n || *n == 0) throw ProtocolError("malformed pool request: the descriptors it announced never came");
+    if (fds.size() != count)
+        throw ProtocolError("malformed pool request: " + std::to_string(count) + " descriptors announced, " +
+                            std::to_string(fds.size()) + " came");
+    std::vector<int> out;
+    for (auto& fd : fds) out.push_back(fd.release());
+    return out;
+}
+
+entry_fn entry_at(std::uint32_t id) { return reinterpret_cast<entry_fn>(const_cast<void*>(code_address(id))); }
+
+// Runs entry `id`; descriptors that came with it are handed to the handles
+// its arguments decode (those no handle takes are closed, whatever happens).
+void run(std::uint32_t id, std::string_view payload, std::string& out, std::vector<int> fds) {
+    if (fds.empty()) return entry_at(id)(payload, out, false);
+    transport::fd_import_scope handles(std::move(fds));
+    entry_at(id)(payload, out, true);
+}
+
 }  // namespace
 
-void run_worker(Connection parent, std::string config_bytes) {
+void run_worker(Connection parent, Connection descriptors, std::string config_bytes) {
     const auto config = protocol::worker_config::decode(config_bytes);
     const std::int32_t pid = os::getpid();
 
@@ -67,9 +97,10 @@ void run_worker(Connection parent, std::string config_bytes) {
             apply_defines(defs);
         }
         if (config.initializer_entry) {
-            auto entry = reinterpret_cast<entry_fn>(const_cast<void*>(code_address(config.initializer_entry)));
+            std::vector<int> fds;
+            if (config.initializer_fds) fds = receive_fds(descriptors, config.initializer_fds);
             std::string ignored;
-            entry(config.initializer_payload, ignored);
+            run(config.initializer_entry, config.initializer_payload, ignored, std::move(fds));
         }
     } catch (...) {
         hello[1 + sizeof pid] = 0;
@@ -81,6 +112,7 @@ void run_worker(Connection parent, std::string config_bytes) {
 
     long done = 0;
     std::string frame;
+    std::vector<int> next_fds;  // from an 'F' record, for the next task
     std::string out;  // results not sent yet: 'R', u32 count, entries
     std::uint32_t count = 0;
     auto flush = [&] {
@@ -114,17 +146,21 @@ void run_worker(Connection parent, std::string config_bytes) {
                 apply_defines(in);
                 continue;
             }
+            if (kind == 'F') {
+                next_fds = receive_fds(descriptors, in.u32());
+                continue;
+            }
             if (kind != 'T') throw ProtocolError("malformed pool request");
             const std::uint64_t task = in.u64();
             const std::uint32_t entry = in.u32();
             std::string_view payload = in.bytes(in.u64());
+            std::vector<int> fds = std::exchange(next_fds, {});
             const std::size_t at = out.size();
             out.resize(at + entry_header);
             auto status = protocol::status::ok;
             const auto started = std::chrono::steady_clock::now();
             try {
-                auto fn = reinterpret_cast<entry_fn>(const_cast<void*>(code_address(entry)));
-                fn(payload, out);
+                run(entry, payload, out, std::move(fds));
             } catch (const result_not_sent&) {
                 status = protocol::status::not_sent;
                 put_failure(out, at + entry_header);

@@ -9,7 +9,8 @@
 namespace mproc::detail::pool {
 
 /// The target of every worker Process (a free function: it crosses to
-/// spawned workers). `config` is an encoded protocol::worker_config.
-void run_worker(Connection parent, std::string config);
+/// spawned workers). `descriptors` is the descriptor channel, `config` an
+/// encoded protocol::worker_config (see protocol.hpp).
+void run_worker(Connection parent, Connection descriptors, std::string config);
 
 }  // namespace mproc::detail::pool

@@ -40,6 +40,7 @@ struct worker {
     phase state = phase::starting;
     pid_t pid = 0;
     Connection conn;                 // the parent's end
+    posix::unique_fd descriptors;    // the parent's end of the descriptor channel (protocol.hpp)
     std::optional<Process> process;  // spawn, forkserver (under fork the zygote owns it)
     /// Handed out and not answered yet, in the order sent: the worker runs
     /// them in this order, so the front one is running (since head_since).
@@ -58,7 +59,8 @@ struct worker {
 class worker_factory {
 public:
     /// Under fork this forks the zygote (call before the pool has threads).
-    worker_factory(start_method method, std::string config);
+    /// `initializer_fds` go to each worker on its descriptor channel.
+    worker_factory(start_method method, std::string config, task_fds initializer_fds);
 
     /// A new worker (state starting). Throws ProcessError, std::system_error.
     std::shared_ptr<worker> start(std::uint64_t token);
@@ -69,9 +71,14 @@ public:
 private:
     start_method method_;
     std::string config_;
+    task_fds initializer_fds_;
     std::optional<zygote> zygote_;
     int made_ = 0;
 };
+
+/// Sends `fds` in one message on the descriptor channel `channel`. Throws
+/// std::system_error (EPIPE when the worker is gone).
+void send_fds(int channel, const std::vector<posix::unique_fd>& fds);
 
 /// "worker 123 was killed by signal 9 (SIGKILL)" / "... exited with status 3".
 std::string describe_end(pid_t pid, std::optional<int> exitcode);

@@ -86,13 +86,14 @@ void serve(posix::unique_fd sock, std::string config, int parent_end) {
         } else if (buf[0] == 'K') {
             kill_all();
             quitting = true;
-        } else if (buf[0] == 'S' && *n >= 9 && received.size() == 1) {
+        } else if (buf[0] == 'S' && *n >= 9 && received.size() == 2) {
             std::uint64_t token;
             std::memcpy(&token, buf + 1, sizeof token);
             try {
                 auto w = std::make_unique<worker>();
                 w->process = get_context(start_method::fork)
-                                 .Process(run_worker, Connection(std::move(received[0]), true, true), config);
+                                 .Process(run_worker, Connection(std::move(received[0]), true, true),
+                                          Connection(std::move(received[1]), true, true), config);
                 w->process.daemon(true);
                 w->process.name("ForkPoolWorker-" + std::to_string(++made));
                 w->process.start();
@@ -132,12 +133,13 @@ zygote::~zygote() {
     }
 }
 
-bool zygote::start_worker(std::uint64_t token, const posix::unique_fd& worker_end) noexcept {
+bool zygote::start_worker(std::uint64_t token, const posix::unique_fd& worker_end,
+                          const posix::unique_fd& channel_end) noexcept {
     char m[9] = {'S'};
     std::memcpy(m + 1, &token, sizeof token);
-    const int fd = worker_end.get();
+    const int fds[2] = {worker_end.get(), channel_end.get()};
     try {
-        posix::send_with_fds(socket_.get(), m, sizeof m, std::span<const int>(&fd, 1));
+        posix::send_with_fds(socket_.get(), m, sizeof m, fds);
         return true;
     } catch (...) {
         return false;

@@ -11,7 +11,8 @@
 // pid and, when it ends, its exit code; it dies with the parent (PDEATHSIG)
 // and its workers with it.
 //
-// parent -> zygote: 'S' u64 token + the worker's descriptor: start a worker;
+// parent -> zygote: 'S' u64 token + the worker's two descriptors (its end of
+//                   the Connection, of the descriptor channel): start a worker;
 //                   'Q': exit once the workers have; 'K': kill them, then exit.
 // zygote -> parent: 'P' u64 token, i32 pid: started; 'F' u64 token, text: could not start;
 //                   'X' i32 pid, i32 exit code (-signal): a worker ended.
@@ -51,9 +52,10 @@ public:
     zygote& operator=(const zygote&) = delete;
     ~zygote();
 
-    /// Asks for a worker whose end of the Connection is `worker_end`.
-    /// False if the zygote is gone.
-    bool start_worker(std::uint64_t token, const posix::unique_fd& worker_end) noexcept;
+    /// Asks for a worker whose ends of the Connection and of the descriptor
+    /// channel are `worker_end` and `channel_end`. False if the zygote is gone.
+    bool start_worker(std::uint64_t token, const posix::unique_fd& worker_end,
+                      const posix::unique_fd& channel_end) noexcept;
     /// Readable when a report is waiting.
     int fd() const noexcept { return socket_.get(); }
     /// The next report, if one is waiting.

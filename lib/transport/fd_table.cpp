@@ -1,5 +1,7 @@
 #include "transport/fd_table.hpp"
 
+#include "posix/open.hpp"
+
 #include <mproc/detail/fd_transfer.hpp>
 #include <mproc/errors.hpp>
 
@@ -52,8 +54,7 @@ std::uint32_t export_fd(int fd) {
     if (!exporting)
         throw ProcessError(
             "a handle (Connection, Queue, lock, value) crosses to another process only as an argument of a Process "
-            "(under spawn and forkserver it is encoded; under fork it is inherited); not as a Pool task argument, "
-            "nor by dumps()");
+            "or of a Pool task (or of a Pool's initializer); not as a Pool task's result, nor by dumps()");
     auto found = std::find(exporting->begin(), exporting->end(), fd);
     if (found != exporting->end()) return static_cast<std::uint32_t>(found - exporting->begin());
     if (exporting->size() >= transport::max_exported_fds)
@@ -63,8 +64,21 @@ std::uint32_t export_fd(int fd) {
     return static_cast<std::uint32_t>(exporting->size() - 1);
 }
 
+fd_capture::fd_capture() noexcept : previous_(exporting) { exporting = &fds_; }
+fd_capture::~fd_capture() { exporting = previous_; }
+
+task_fds fd_capture::duplicates() const {
+    if (fds_.empty()) return nullptr;
+    auto out = std::make_shared<std::vector<posix::unique_fd>>();
+    out->reserve(fds_.size());
+    for (int fd : fds_) out->push_back(posix::dup_at_least(fd, 3));
+    return out;
+}
+
 posix::unique_fd import_fd(std::uint32_t index) {
-    if (!importing) throw ProcessError("a handle (Connection, Queue, lock, value) can only be received as an argument of a spawned Process");
+    if (!importing)
+        throw ProcessError(
+            "a handle (Connection, Queue, lock, value) can only be received as an argument of a Process or a Pool task");
     if (index >= importing->taken.size() || importing->taken[index])
         throw ProtocolError("task refers to descriptor #" + std::to_string(index) + ", which was not passed");
     importing->taken[index] = true;

@@ -1,19 +1,43 @@
-/// Descriptors carried by serialized handles (Connection; later queues and
-/// locks) when a task crosses to a spawned or forkserver child: while the task
-/// is encoded, a handle registers its descriptor and writes the index it got;
-/// in the child, the handle takes the descriptor found at that index.
+/// Descriptors carried by serialized handles (Connection, Queue, locks,
+/// values) when a task crosses to another process (a child started by spawn
+/// or forkserver, or a Pool worker): while the task is encoded, a handle
+/// registers its descriptor and writes the index it got; in the receiving
+/// process, the handle takes the descriptor found at that index.
 #pragma once
 
 #include <mproc/unique_fd.hpp>
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace mproc::detail {
 
-/// Registers `fd` to be passed to the child whose task is being encoded on
-/// this thread; returns its index. Throws mproc::ProcessError when no task is
-/// being encoded (a handle crosses only as a Process argument).
+/// Registers `fd` to be passed with the task being encoded on this thread;
+/// returns its index. Throws mproc::ProcessError when no task is being
+/// encoded (a handle crosses only as a Process or Pool task argument).
 std::uint32_t export_fd(int fd);
+
+/// Descriptors a Pool task carries: duplicates, so the task can be sent (and
+/// sent again to a replacement worker) after the caller's handles are gone.
+using task_fds = std::shared_ptr<const std::vector<posix::unique_fd>>;
+
+/// While alive, the handles encoded on this thread (a Pool task's target and
+/// arguments) register their descriptors here.
+class fd_capture {
+public:
+    fd_capture() noexcept;
+    ~fd_capture();
+    fd_capture(const fd_capture&) = delete;
+    fd_capture& operator=(const fd_capture&) = delete;
+    /// Duplicates of what was registered (null if nothing was). Throws
+    /// std::system_error when out of descriptors.
+    task_fds duplicates() const;
+
+private:
+    std::vector<int> fds_;
+    std::vector<int>* previous_;
+};
 
 /// Takes the descriptor passed at `index` to this child, whose task is being
 /// decoded on this thread. Throws mproc::ProtocolError for an index that was

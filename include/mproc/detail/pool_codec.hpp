@@ -11,6 +11,7 @@
 #include <mproc/codec.hpp>
 #include <mproc/detail/archive.hpp>
 #include <mproc/detail/crossable.hpp>
+#include <mproc/detail/fd_transfer.hpp>
 #include <mproc/detail/serialize_std.hpp>
 #include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
@@ -81,8 +82,15 @@ private:
 
 // ---- what may be a task ---------------------------------------------------
 
+// A worker owns the arguments it decoded: it passes them as rvalues (so a
+// move-only one, a Connection, can be taken by value), or as lvalues to a
+// target that takes only those.
 template <class F, class... Args>
-using task_result_t = std::invoke_result_t<F&, Args&...>;
+inline constexpr bool task_invocable_v = std::is_invocable_v<F&, Args&&...> || std::is_invocable_v<F&, Args&...>;
+
+template <class F, class... Args>
+using task_result_t = typename std::conditional_t<std::is_invocable_v<F&, Args&&...>, std::invoke_result<F&, Args&&...>,
+                                                  std::invoke_result<F&, Args&...>>::type;
 
 /// static_asserts, with the reason, that F(Args...) can be a Pool task.
 template <class F, class... Args>
@@ -92,9 +100,8 @@ constexpr bool assert_task() {
                   "object. Pool workers are long-lived processes, so a capturing lambda would run on a stale copy "
                   "of its captures: pass the data as arguments instead (std::function is refused for the same "
                   "reason)");
-    static_assert(std::is_invocable_v<F&, Args&...>,
-                  "mproc::Pool: the task cannot be called with these arguments");
-    if constexpr (std::is_invocable_v<F&, Args&...>) {
+    static_assert(task_invocable_v<F, Args...>, "mproc::Pool: the task cannot be called with these arguments");
+    if constexpr (task_invocable_v<F, Args...>) {
         using R = task_result_t<F, Args...>;
         static_assert(!std::is_reference_v<R> && !std::is_pointer_v<R>,
                       "mproc::Pool: the task returns a reference or a pointer, which cannot cross back from the "
@@ -255,8 +262,11 @@ void get_results(std::string_view bytes, std::size_t count, Store&& store) {
 /// A worker runs an entry: decodes the target and the chunk's items from
 /// `in`, calls the target on each, and appends the encoded results to `out`.
 /// An exception from the target propagates (the task failed); one while
-/// encoding the results becomes result_not_sent.
-using entry_fn = void (*)(std::string_view in, std::string& out);
+/// encoding the results becomes result_not_sent. `with_handles`: the task
+/// came with descriptors (handles among its arguments), being handed out on
+/// this thread: every item is decoded before the first call, so the task's
+/// own code runs after finish_import().
+using entry_fn = void (*)(std::string_view in, std::string& out, bool with_handles);
 
 template <class F, class... Args>
 decltype(auto) call_task(F& f, std::tuple<Args...>& args) {
@@ -270,22 +280,20 @@ decltype(auto) call_task(F& f, std::tuple<Args...>& args) {
         args);
 }
 
-template <class F, class... Args>
-void run_entry(std::string_view in_bytes, std::string& out) {
+/// Calls `f` on `count` items, each a tuple `next()` returns, and appends
+/// the results.
+template <class F, class... Args, class Next>
+void run_items(F& f, std::uint32_t count, Next&& next, std::string& out) {
     using R = task_result_t<F, Args...>;
-    reader in(in_bytes);
-    F f = get_target<F>(in);
-    const std::uint32_t count = in.u32();
-    item_reader<Args...> items(in.rest());
     if constexpr (std::is_void_v<R>) {
         for (std::uint32_t i = 0; i < count; ++i) {
-            auto args = items.next();
+            auto args = next();
             call_task(f, args);
         }
     } else if constexpr (memcpy_codec<R>) {
         out.reserve(out.size() + count * sizeof(R));
         for (std::uint32_t i = 0; i < count; ++i) {
-            auto args = items.next();
+            auto args = next();
             R r = call_task(f, args);
             out.append(reinterpret_cast<const char*>(&r), sizeof r);
         }
@@ -293,7 +301,7 @@ void run_entry(std::string_view in_bytes, std::string& out) {
         std::vector<R> results;
         results.reserve(count);
         for (std::uint32_t i = 0; i < count; ++i) {
-            auto args = items.next();
+            auto args = next();
             results.push_back(call_task(f, args));
         }
         try {
@@ -303,6 +311,24 @@ void run_entry(std::string_view in_bytes, std::string& out) {
                                   type_name<R>() + "): " + e.what());
         }
     }
+}
+
+template <class F, class... Args>
+void run_entry(std::string_view in_bytes, std::string& out, bool with_handles) {
+    reader in(in_bytes);
+    F f = get_target<F>(in);
+    const std::uint32_t count = in.u32();
+    item_reader<Args...> items(in.rest());
+    if (!with_handles) {
+        run_items<F, Args...>(f, count, [&] { return items.next(); }, out);
+        return;
+    }
+    std::vector<std::tuple<Args...>> all;
+    all.reserve(count);
+    for (std::uint32_t i = 0; i < count; ++i) all.push_back(items.next());
+    finish_import();
+    std::size_t at = 0;
+    run_items<F, Args...>(f, count, [&] { return std::move(all[at++]); }, out);
 }
 
 /// The code id of run_entry<F, Args...> (looked up once per instantiation).
@@ -321,6 +347,9 @@ struct task_spec {
     std::uint32_t entry = 0;   // code id of the entry
     std::uint32_t target = 0;  // code id of a function-pointer target, else 0
     std::uint32_t items = 0;
+    /// Duplicates of the descriptors of handles among the target and the
+    /// arguments (null: none); they go to the worker with the task.
+    task_fds fds;
 
     /// The entry's input (after the record room).
     std::string_view input() const noexcept { return std::string_view(payload).substr(record_room); }
@@ -333,6 +362,7 @@ task_spec make_task(const F& f, AddItems&& add_items) {
     task_spec t;
     t.entry = entry_code<F, Args...>();
     t.payload.assign(task_spec::record_room, '\0');
+    fd_capture handles;
     put_target(t.payload, f, t.target);
     const std::size_t count_at = t.payload.size();
     put_u32(t.payload, 0);
@@ -340,6 +370,7 @@ task_spec make_task(const F& f, AddItems&& add_items) {
         item_writer<Args...> writer(t.payload);
         t.items = static_cast<std::uint32_t>(add_items(writer));
     }
+    t.fds = handles.duplicates();
     std::memcpy(t.payload.data() + count_at, &t.items, sizeof t.items);
     return t;
 }
