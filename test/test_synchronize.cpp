@@ -265,6 +265,33 @@ BOOST_DATA_TEST_CASE(a_lock_whose_holder_died_goes_to_the_next_acquirer, methods
     }
 }
 
+// A loop of non-blocking tries recovers a dead holder's lock too (a single
+// failed try stays one load: the holder is checked once the same one has
+// been seen for a millisecond).
+BOOST_AUTO_TEST_CASE(non_blocking_tries_recover_a_dead_holders_lock) {
+    for (const bool recursive : {false, true}) {
+        mp::Lock lock;
+        mp::RLock rlock;
+        mp::Event held;
+        auto p = recursive ? mp::get_context(mp::fork).Process(rlock_hold_twice_and_die, rlock, held)
+                           : mp::get_context(mp::fork).Process(hold_and_die, lock, held);
+        p.start();
+        BOOST_REQUIRE(held.wait(10s));
+        BOOST_TEST(p.join(10s));
+        std::size_t tries = 0;
+        const auto t0 = clock_type::now();
+        bool got = false;
+        while (!got && seconds_since(t0) < 10.0) {
+            got = recursive ? rlock.acquire(false) : lock.acquire(false);
+            ++tries;
+        }
+        BOOST_REQUIRE(got);
+        BOOST_TEST(tries > 1u);  // the first try, with the holder unchecked, failed
+        BOOST_TEST((recursive ? rlock.previous_owner_died() : lock.previous_owner_died()));
+        recursive ? rlock.release() : lock.release();
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_lock_held_by_a_thread_that_ended_is_recovered) {
     mp::Lock lock;
     std::thread([&] { lock.acquire(); }).join();

@@ -20,8 +20,11 @@
 /// behind; one killed inside Barrier::wait breaks the barrier (see Barrier).
 ///
 /// Timeouts are std::chrono durations; negative means "do not wait"; NaN
-/// throws std::invalid_argument. A non-blocking acquire (block = false)
-/// does not check whether the holder is alive; a blocking one does.
+/// throws std::invalid_argument. A blocking acquire checks a holder that
+/// keeps the lock for a while; a non-blocking one (block = false, try_lock)
+/// fails at the cost of one load, and checks the holder once the calling
+/// thread's tries have seen the same one for a millisecond: a loop of tries
+/// recovers a dead holder's lock too.
 ///
 /// Errors a caller can act on (Python's exception in parentheses):
 ///  - mproc::Error: release() of a Lock nobody holds (ValueError); release()

@@ -20,7 +20,45 @@ constexpr int spins = 50;
 constexpr clock::duration first_slice = 1ms;
 constexpr clock::duration max_slice = 50ms;
 
+// The holder this thread's last failed non-blocking try saw.
+struct failed_try {
+    const void* lock = nullptr;
+    std::uint32_t word = 0;  // without the waiters bit
+    clock::time_point since{};
+    bool suspect = false;  // a check found its id reused once
+};
+thread_local failed_try last_failure;
+
 }  // namespace
+
+bool owner_lock::take_over(std::uint32_t seen) noexcept {
+    if (!word.compare_exchange_strong(seen, self_tid() | (seen & waiters_bit) | died_bit, std::memory_order_acquire,
+                                      std::memory_order_relaxed))
+        return false;
+    stamp.store(self_stamp(), std::memory_order_relaxed);
+    return true;
+}
+
+std::optional<owner_lock::acquired> owner_lock::recover_slow() noexcept {
+    const std::uint32_t v = word.load(std::memory_order_relaxed);
+    if (v == 0) return try_lock() ? std::optional(acquired::clean) : std::nullopt;
+    failed_try& f = last_failure;
+    const clock::time_point now = clock::now();
+    if (f.lock != this || f.word != (v & ~waiters_bit)) {
+        f = {this, v & ~waiters_bit, now, false};
+        return std::nullopt;
+    }
+    if (now - f.since < first_slice) return std::nullopt;
+    f.since = now;  // the next check a slice later
+    const holder_state h = check_holder(v & tid_mask, stamp.load(std::memory_order_relaxed));
+    if (h == holder_state::alive || (h == holder_state::reused && !f.suspect)) {
+        f.suspect = h == holder_state::reused;  // confirmed by a second look
+        return std::nullopt;
+    }
+    if (!take_over(v)) return std::nullopt;
+    f = {};
+    return acquired::owner_died;
+}
 
 std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexcept {
     const std::uint32_t me = self_tid();
@@ -72,11 +110,7 @@ std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexce
             suspect = v;
             continue;
         }
-        if (word.compare_exchange_strong(v, me | waiters_bit | died_bit, std::memory_order_acquire,
-                                         std::memory_order_relaxed)) {
-            stamp.store(self_stamp(), std::memory_order_relaxed);
-            return acquired::owner_died;
-        }
+        if (take_over(v)) return acquired::owner_died;
     }
 }
 

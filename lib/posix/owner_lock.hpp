@@ -53,6 +53,16 @@ struct owner_lock {
         return true;
     }
 
+    /// Takes the lock if it is free now, or if its holder died: a try that
+    /// fails is one load, and only when this thread's earlier tries saw the
+    /// same holder for a while (first_slice, as a sleeping waiter) does it
+    /// check that holder, so a loop of non-blocking tries recovers a dead
+    /// holder's lock as a blocking acquire does. nullopt: not taken.
+    std::optional<acquired> try_lock_or_recover() noexcept {
+        if (try_lock()) return acquired::clean;
+        return recover_slow();
+    }
+
     /// Takes the lock, waiting until `until` (nullopt: forever); nullopt when
     /// the deadline passed first. A holder found dead is taken over.
     std::optional<acquired> lock(deadline until) noexcept {
@@ -77,6 +87,9 @@ struct owner_lock {
 
 private:
     std::optional<acquired> lock_slow(deadline until) noexcept;
+    std::optional<acquired> recover_slow() noexcept;
+    // Takes the word `seen` over from its dead holder; false if it changed.
+    bool take_over(std::uint32_t seen) noexcept;
     void wake_one() noexcept;
 };
 

@@ -17,12 +17,7 @@ took lock_acquire(lock_block& b, bool block, posix::deadline until) noexcept {
         ++b.m.spare;
         return took::clean;
     }
-    if (!block) {
-        if (!b.m.try_lock()) return took::timeout;
-        b.m.spare = 1;
-        return took::clean;
-    }
-    const auto a = b.m.lock(until);
+    const auto a = block ? b.m.lock(until) : b.m.try_lock_or_recover();
     if (!a) return took::timeout;
     b.m.spare = 1;
     return from(*a);
