@@ -492,11 +492,11 @@ private:
         for (std::size_t c = 0; c < chunks; ++c) {
             const std::size_t count = std::min(size, n - c * size);
             auto add = [&](auto& writer) {
-                writer.reserve(count);
                 if constexpr (!Star && std::ranges::contiguous_range<Range> &&
                               detail::pool::raw_args<Item>) {
                     writer.add_block(std::ranges::data(items) + c * size, count);
                 } else {
+                    writer.reserve(count);
                     for (std::size_t i = 0; i < count; ++i, ++it) {
                         if constexpr (Star)
                             std::apply([&](const auto&... a) { writer.add(a...); }, *it);

@@ -16,6 +16,7 @@
 #include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -152,30 +153,48 @@ inline constexpr bool raw_args = (memcpy_codec<Args> && ...);
 template <class... Args>
 class item_writer {
 public:
-    explicit item_writer(std::string& out) : out_(out) {
+    explicit item_writer(std::string& out) : out_(out), used_(out.size()) {
         if constexpr (!raw_args<Args...>) {
             sink_ = std::make_unique<string_sink>(out_);
             archive_ = std::make_unique<wire_oarchive>(*sink_);
         }
     }
-    /// Reserves room for `items` items at once (one allocation).
+    /// Raw items: the room made ahead and not filled goes.
+    ~item_writer() {
+        if constexpr (raw_args<Args...>) out_.resize(used_);
+    }
+    item_writer(const item_writer&) = delete;
+    item_writer& operator=(const item_writer&) = delete;
+
+    /// Makes room for `items` items at once (one allocation).
     void reserve(std::size_t items) {
-        if constexpr (raw_args<Args...>) out_.reserve(out_.size() + items * (sizeof(Args) + ... + 0));
+        if constexpr (raw_args<Args...>) out_.resize(std::max(out_.size(), used_ + items * item_bytes));
     }
     void add(const Args&... args) {
-        if constexpr (raw_args<Args...>)
-            (out_.append(reinterpret_cast<const char*>(&args), sizeof(Args)), ...);
-        else
+        if constexpr (raw_args<Args...>) {
+            // Straight into the room reserve() made: a map's million items
+            // are a million small copies, not a million appends.
+            if (out_.size() - used_ < item_bytes) out_.resize(used_ + item_bytes);
+            char* at = out_.data() + used_;
+            ((std::memcpy(at, &args, sizeof(Args)), at += sizeof(Args)), ...);
+            used_ += item_bytes;
+        } else {
             ((*archive_ << args), ...);
+        }
     }
     /// A block of `n` raw single-argument items, copied at once.
     template <class T>
     void add_block(const T* items, std::size_t n) {
-        out_.append(reinterpret_cast<const char*>(items), n * sizeof(T));
+        const std::size_t bytes = n * sizeof(T);
+        if (out_.size() - used_ < bytes) out_.resize(used_ + bytes);
+        std::memcpy(out_.data() + used_, items, bytes);
+        used_ += bytes;
     }
 
 private:
+    static constexpr std::size_t item_bytes = (sizeof(Args) + ... + 0);
     std::string& out_;
+    std::size_t used_;  // raw items: bytes of out_ written so far
     std::unique_ptr<string_sink> sink_;
     std::unique_ptr<wire_oarchive> archive_;
 };
@@ -291,11 +310,13 @@ void run_items(F& f, std::uint32_t count, Next&& next, std::string& out) {
             call_task(f, args);
         }
     } else if constexpr (memcpy_codec<R>) {
-        out.reserve(out.size() + count * sizeof(R));
-        for (std::uint32_t i = 0; i < count; ++i) {
+        const std::size_t base = out.size();
+        out.resize(base + std::size_t{count} * sizeof(R));
+        char* at = out.data() + base;
+        for (std::uint32_t i = 0; i < count; ++i, at += sizeof(R)) {
             auto args = next();
-            R r = call_task(f, args);
-            out.append(reinterpret_cast<const char*>(&r), sizeof r);
+            const R r = call_task(f, args);
+            std::memcpy(at, &r, sizeof r);
         }
     } else {
         std::vector<R> results;
