@@ -120,6 +120,19 @@ struct unsendable {
 };
 unsendable make_unsendable(int x) { return unsendable{std::to_string(x)}; }
 
+// A map item whose encoding throws when poisoned (its text is big, so the
+// chunks before it have gone to the workers by then).
+struct heavy_item {
+    std::string text;
+    bool poisoned = false;
+    template <class Archive>
+    void serialize(Archive& ar, const unsigned) {
+        if (poisoned) throw std::runtime_error("cannot encode this item");
+        ar & text & poisoned;
+    }
+};
+std::size_t text_size(heavy_item item) { return item.text.size(); }
+
 // A serializable function object.
 struct scaler {
     int factor = 1;
@@ -407,6 +420,33 @@ BOOST_DATA_TEST_CASE(a_result_that_cannot_be_sent_fails_that_task_only, methods(
         BOOST_TEST(std::string(e.what()).find("cannot save this") != std::string::npos, e.what());
     }
     BOOST_TEST(pool.apply(square, 3) == 9);
+}
+
+// A map's chunks go to the workers as they are encoded: when a later one
+// cannot be encoded, the error comes out of map itself, the chunks already
+// handed out do not hold anything up, and the pool goes on.
+BOOST_DATA_TEST_CASE(an_item_that_cannot_be_encoded_fails_the_map_after_some_chunks_went, methods(), method) {
+    auto pool = make_pool(method, 2);
+    std::vector<heavy_item> items(40, heavy_item{std::string(64 * 1024, 'x')});
+    items[30].poisoned = true;  // after ~2 MB of chunks, several batches
+    for (int round = 0; round < 2; ++round) {
+        try {
+            if (round == 0)
+                pool.map(text_size, items, 1);
+            else
+                pool.map_async(text_size, items, 1);
+            BOOST_FAIL("no exception");
+        } catch (const std::runtime_error& e) {
+            BOOST_TEST(std::string(e.what()).find("cannot encode this item") != std::string::npos, e.what());
+        }
+    }
+    BOOST_TEST(pool.apply(square, 3) == 9);
+    items[30].poisoned = false;
+    const auto sizes = pool.map(text_size, items, 1);
+    BOOST_TEST(sizes.size() == 40u);
+    BOOST_TEST(sizes[39] == 64u * 1024);
+    pool.close();
+    pool.join();  // returns: nothing waits for the failed maps' chunks
 }
 
 BOOST_DATA_TEST_CASE(a_dying_worker_fails_exactly_its_task_within_a_second, methods(), method) {

@@ -366,7 +366,10 @@ public:
     }
 
     /// [f(x) for x in items], in order (Python: map). Default chunksize:
-    /// ceil(len / (4 * processes)), as Python's.
+    /// ceil(len / (4 * processes)), as Python's. Chunks go to the workers as
+    /// they are encoded; an item that cannot be encoded throws from the call
+    /// (as from map_async, imap, starmap), and chunks already handed out
+    /// run to no one's use.
     template <class F, std::ranges::input_range Range>
     auto map(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
         auto job = submit_map<false>(callbacks<>{}, f, std::forward<Range>(items), chunksize);
@@ -479,40 +482,64 @@ private:
     template <class Job, bool Star, class OnResult, class OnError, class F, class Range>
     std::shared_ptr<Job> submit_chunks_of(callbacks<OnResult, OnError>& cb, F& f, Range& items, std::size_t n,
                                           std::optional<std::size_t> chunksize) {
-        using Fn = std::decay_t<F>;
-        using Item = detail::pool::item_t<Range>;
         std::size_t size = chunksize ? *chunksize : default_chunksize(n);
         if (size < 1) throw std::invalid_argument("mproc::Pool: chunksize must be at least 1");
         const std::size_t chunks = n == 0 ? 0 : (n + size - 1) / size;
         auto job = std::make_shared<Job>(n, size, chunks);
         if constexpr (requires { job->on_error; }) detail::pool::set_callbacks(*job, cb);
-        std::vector<detail::pool::task_spec> tasks;
-        tasks.reserve(chunks);
+        // Chunks go to the workers as they are encoded, in batches of about
+        // submit_batch_bytes: the workers start on the first ones while the
+        // rest are encoded.
+        std::vector<detail::pool::task_spec> batch;
+        std::size_t batch_bytes = 0, submitted = 0;
+        auto submit_batch = [&] {
+            const std::size_t count = batch.size();
+            core().submit(job, std::move(batch), submitted);
+            batch.clear();
+            submitted += count;
+            batch_bytes = 0;
+        };
         auto it = std::ranges::begin(items);
-        for (std::size_t c = 0; c < chunks; ++c) {
-            const std::size_t count = std::min(size, n - c * size);
-            auto add = [&](auto& writer) {
-                if constexpr (!Star && std::ranges::contiguous_range<Range> &&
-                              detail::pool::raw_args<Item>) {
-                    writer.add_block(std::ranges::data(items) + c * size, count);
-                } else {
-                    writer.reserve(count);
-                    for (std::size_t i = 0; i < count; ++i, ++it) {
-                        if constexpr (Star)
-                            std::apply([&](const auto&... a) { writer.add(a...); }, *it);
-                        else
-                            writer.add(*it);
-                    }
-                }
-                return count;
-            };
-            if constexpr (Star)
-                tasks.push_back(make_star_task<Fn, Item>(f, add));
-            else
-                tasks.push_back(detail::pool::make_task<Fn, Item>(f, add));
+        try {
+            for (std::size_t c = 0; c < chunks; ++c) {
+                batch.push_back(encode_chunk<Star>(f, items, it, c * size, std::min(size, n - c * size)));
+                batch_bytes += batch.back().payload.size();
+                if (batch_bytes >= submit_batch_bytes) submit_batch();
+            }
+            if (!batch.empty() || chunks == 0) submit_batch();
+        } catch (...) {
+            // The caller gets the exception, not the job: what was not
+            // handed to a worker yet is dropped.
+            if (submitted > 0) core().abandon(job);
+            throw;
         }
-        core().submit(job, std::move(tasks));
         return job;
+    }
+
+    /// Items first..first+count of `items` as one task; `it` is at `first`
+    /// and moves past them (unless the range is copied as a block).
+    template <bool Star, class F, class Range, class It>
+    static detail::pool::task_spec encode_chunk(F& f, Range& items, It& it, std::size_t first, std::size_t count) {
+        using Fn = std::decay_t<F>;
+        using Item = detail::pool::item_t<Range>;
+        auto add = [&](auto& writer) {
+            if constexpr (!Star && std::ranges::contiguous_range<Range> && detail::pool::raw_args<Item>) {
+                writer.add_block(std::ranges::data(items) + first, count);
+            } else {
+                writer.reserve(count);
+                for (std::size_t i = 0; i < count; ++i, ++it) {
+                    if constexpr (Star)
+                        std::apply([&](const auto&... a) { writer.add(a...); }, *it);
+                    else
+                        writer.add(*it);
+                }
+            }
+            return count;
+        };
+        if constexpr (Star)
+            return make_star_task<Fn, Item>(f, add);
+        else
+            return detail::pool::make_task<Fn, Item>(f, add);
     }
 
     template <class Fn, class Tuple, class Add>
@@ -531,6 +558,7 @@ private:
     };
 
     std::size_t default_chunksize(std::size_t n) const;
+    static constexpr std::size_t submit_batch_bytes = 256 * 1024;
 
     std::shared_ptr<detail::pool::core> core_;
 };

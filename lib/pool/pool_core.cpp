@@ -633,33 +633,18 @@ void pool_core::retire_idle_workers(lock_t& lk) {
 
 // ---- public operations ------------------------------------------------------------
 
-void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks) {
+void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk) {
     lock_t lk(m_);
     if (state_ != run_state::running) throw ProcessError("Pool not running");
     if (broken_) {
-        owner->error = broken_;
-        if (!owner->fail_fast) {
-            for (std::size_t i = 0; i < owner->state.size(); ++i) {
-                owner->state[i] = job::chunk_state::failed;
-                owner->errors[i] = broken_;
-                owner->completed.push_back(i);
-            }
-        }
-        finished_.push_back(owner);
-        if (!pumping_) {
-            pumping_ = true;
-            flush_finished(lk);
-            release_role(lk);
-        }
+        fail_chunks(lk, owner, first_chunk, first_chunk + tasks.size(), broken_);
         return;
     }
-    if (tasks.empty()) {
-        finished_.push_back(owner);
-    }
+    if (owner->state.empty()) finished_.push_back(owner);  // no chunk at all: ready at once
     for (std::size_t i = 0; i < tasks.size(); ++i) {
         auto t = std::make_shared<task>();
         t->owner = owner;
-        t->chunk = i;
+        t->chunk = first_chunk + i;
         t->spec = std::move(tasks[i]);
         t->id = next_task_++;
         pending_.push_back(std::move(t));
@@ -678,6 +663,30 @@ void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec>
     } else {
         wake();
     }
+}
+
+void pool_core::fail_chunks(lock_t& lk, const std::shared_ptr<job>& owner, std::size_t from, std::size_t to,
+                             std::exception_ptr error) {
+    for (std::size_t c = from; c < to && c < owner->state.size(); ++c) {
+        auto t = std::make_shared<task>();
+        t->owner = owner;
+        t->chunk = c;
+        complete(lk, t, error);
+    }
+    if (owner->state.empty()) finished_.push_back(owner);
+    if (!pumping_) {
+        pumping_ = true;
+        flush_finished(lk);
+        release_role(lk);
+    } else {
+        wake();
+    }
+}
+
+void pool_core::abandon(const std::shared_ptr<job>& owner) noexcept {
+    lock_t lk(m_);
+    const job* abandoned = owner.get();
+    std::erase_if(pending_, [abandoned](const std::shared_ptr<task>& t) { return t->owner.get() == abandoned; });
 }
 
 void pool_core::close() {

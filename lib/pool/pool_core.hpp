@@ -34,7 +34,8 @@ public:
     ~pool_core() override;
 
     int processes() const noexcept override { return cfg_.processes; }
-    void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks) override;
+    void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk) override;
+    void abandon(const std::shared_ptr<job>& owner) noexcept override;
     bool wait(const std::function<bool()>& done, deadline until) override;
     void close() override;
     void join() override;
@@ -73,6 +74,10 @@ private:
     // Whether tasks of this code ran quickly so far (their frames are grouped).
     bool quick(const task_spec& spec) const;
     void complete(lock_t& lk, const std::shared_ptr<task>& t, std::exception_ptr error);
+    // Fails chunks [from, to) of `owner` (the pool is broken), and runs the
+    // callbacks of what that finished if no thread pumps.
+    void fail_chunks(lock_t& lk, const std::shared_ptr<job>& owner, std::size_t from, std::size_t to,
+                     std::exception_ptr error);
     // Runs the callbacks of jobs that completed, without the lock, then
     // marks them ready.
     void flush_finished(lock_t& lk);

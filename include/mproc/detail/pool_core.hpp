@@ -74,10 +74,17 @@ public:
     virtual ~core() = default;
 
     virtual int processes() const noexcept = 0;
-    /// Queues `tasks` (chunk i of `owner` is tasks[i]) and hands what it can
-    /// to idle workers. Throws ProcessError ("Pool not running") after
-    /// close() or terminate(), BrokenPool when the pool cannot run tasks.
-    virtual void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks) = 0;
+    /// Queues `tasks` (chunk first_chunk + i of `owner` is tasks[i]) and
+    /// hands what it can to idle workers; a job's chunks may come in several
+    /// calls, in order. Throws ProcessError ("Pool not running") after
+    /// close() or terminate(); when the pool is broken the chunks fail with
+    /// BrokenPool.
+    virtual void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks,
+                        std::size_t first_chunk = 0) = 0;
+    /// Drops the chunks of `owner` not handed to a worker yet: the job was
+    /// abandoned (encoding its later chunks threw, and the caller got that
+    /// exception instead of the job), so it never completes.
+    virtual void abandon(const std::shared_ptr<job>& owner) noexcept = 0;
     /// Makes progress (sending tasks, reading results, replacing dead
     /// workers) until `done()` — called with the core's lock held — is true
     /// or the deadline passes; returns done(). Jobs that became ready have
