@@ -81,9 +81,12 @@ struct queue_block {
     std::atomic<offset_t> head;          // the next record to take
     std::atomic<std::uint64_t> get_seq;  // records taken, published
     // Events: bumped by one side after its commit when the other side said
-    // it sleeps. "Sleeping" is a flag, not a count: the waker clears it, each
-    // sleeper sets it again, so one killed while asleep leaves nothing behind
-    // and a stream of commits costs one wake-up per round of sleepers.
+    // it sleeps. "Sleeping" is a tag, not a count: a sleeper writes the tag
+    // of the event value it sleeps on, a waker bumps the event, wakes, and
+    // clears the tag it saw only if no sleeper wrote a newer one since; so
+    // one killed while asleep costs one spare wake-up, a waker killed before
+    // its wake leaves the tag for the next waker, and a stream of commits
+    // costs one wake-up per round of sleepers.
     alignas(64) std::atomic<std::uint32_t> items_event;
     std::atomic<std::uint32_t> item_sleepers;
     alignas(64) std::atomic<std::uint32_t> space_event;
@@ -190,11 +193,26 @@ void repair_head(const log_view& log, queue_block& q) {
     q.get_seq.store(c ? stale + (((c >> 24) - stale) & seq_mask) : q.put_seq.load(), std::memory_order_release);
 }
 
+constexpr std::uint32_t sleeper_tag(std::uint32_t event) noexcept { return event << 1 | 1; }
+
+// A sleeper says it sleeps on the value returned (then checks its condition
+// once more, and sleeps on that value if it still holds).
+std::uint32_t arm_sleep(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
+    for (;;) {
+        const std::uint32_t e = event.load(std::memory_order_seq_cst);
+        sleepers.store(sleeper_tag(e), std::memory_order_seq_cst);
+        std::atomic_thread_fence(std::memory_order_seq_cst);  // the tag before the condition's check
+        if (event.load(std::memory_order_seq_cst) == e) return e;
+    }
+}
+
 void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // the commit before the flag's load
-    if (sleepers.load(std::memory_order_relaxed) == 0 || sleepers.exchange(0) == 0) return;
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the commit before the tag's load
+    std::uint32_t seen = sleepers.load(std::memory_order_relaxed);
+    if (seen == 0) return;
     event.fetch_add(1, std::memory_order_release);
     posix::futex_wake(event, INT_MAX);
+    sleepers.compare_exchange_strong(seen, 0);  // not a tag written after the bump
 }
 
 // One side's lock, with the repair its dead previous owner calls for.
@@ -304,9 +322,7 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
                 });
                 continue;
             }
-            q.space_sleepers.store(1, std::memory_order_seq_cst);
-            std::atomic_thread_fence(std::memory_order_seq_cst);
-            const std::uint32_t event = q.space_event.load(std::memory_order_seq_cst);
+            const std::uint32_t event = arm_sleep(q.space_event, q.space_sleepers);
             const bool full = static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_seq_cst)) >=
                               static_cast<std::int64_t>(q.maxsize);
             lock.unlock();
@@ -371,9 +387,7 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
                 spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; });
                 continue;
             }
-            q.item_sleepers.store(1, std::memory_order_seq_cst);
-            std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wake_all's
-            const std::uint32_t event = q.items_event.load(std::memory_order_seq_cst);
+            const std::uint32_t event = arm_sleep(q.items_event, q.item_sleepers);  // pairs with wake_all's fence
             const bool empty = log.committed(head) == 0;
             lock.unlock();
             if (empty) posix::futex_wait(q.items_event, event, slice_of(until));
@@ -454,9 +468,7 @@ bool shared_queue::join(posix::deadline until) {
     for (;;) {
         if (q.done.load() >= q.put_seq.load()) return true;
         if (passed(until)) return false;
-        q.join_sleepers.store(1);
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        const std::uint32_t event = q.join_event.load();
+        const std::uint32_t event = arm_sleep(q.join_event, q.join_sleepers);
         if (q.done.load() < q.put_seq.load()) posix::futex_wait(q.join_event, event, slice_of(until));
     }
 }
