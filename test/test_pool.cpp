@@ -24,6 +24,8 @@
 #include <ranges>
 #include <set>
 #include <stdexcept>
+#include <forward_list>
+#include <numeric>
 #include <string>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -310,6 +312,50 @@ BOOST_DATA_TEST_CASE(imap_yields_in_order_and_imap_unordered_all, methods(), met
     auto slow = pool.imap([](int ms) { return slow_square(ms, ms); }, std::vector<int>{300});
     BOOST_CHECK_THROW(slow.next(50ms), mp::TimeoutError);
     BOOST_TEST(*slow.next(10s) == 90000);
+}
+
+// Over a range that is not sized, imap reads items as results are taken: an
+// endless range works, and the call returns having read a few chunks only.
+BOOST_DATA_TEST_CASE(imap_over_an_endless_range_reads_items_as_results_are_taken, methods(), method) {
+    auto pool = make_pool(method, 2);
+    auto it = pool.imap(square, std::views::iota(0));  // no end
+    for (int i = 0; i < 300; ++i) BOOST_REQUIRE(*it.next(10s) == i * i);
+
+    int read = 0;
+    auto counted = std::views::iota(0) | std::views::transform([&read](int x) {
+                       ++read;
+                       return x;
+                   });
+    auto lazy = pool.imap_unordered(square, counted, 4);
+    const int read_at_call = read;
+    BOOST_TEST(read_at_call > 0);
+    BOOST_TEST(read_at_call <= 8 * 2 * 4);  // a window of 8 chunks per worker
+    std::set<int> got;
+    for (int i = 0; i < 500; ++i) got.insert(*lazy.next(10s));
+    BOOST_TEST(got.size() == 500u);
+    BOOST_TEST(read < 500 + 8 * 2 * 4 + 1);
+
+    // A finite range that is not sized: every result, in order, then the end.
+    std::vector<int> xs(100);
+    std::iota(xs.begin(), xs.end(), 0);
+    std::vector<int> squares;
+    for (int v : pool.imap(square, xs | std::views::filter([](int x) { return x % 3 == 0; }), 5)) squares.push_back(v);
+    BOOST_TEST(squares.size() == 34u);
+    BOOST_TEST(squares.back() == 99 * 99);
+    // An rvalue range that is not sized is kept by the iterator.
+    auto owned = pool.imap(square, std::forward_list<int>{1, 2, 3});
+    BOOST_TEST(*owned.next(10s) == 1);
+    BOOST_TEST(*owned.next(10s) == 4);
+    BOOST_TEST(*owned.next(10s) == 9);
+    BOOST_TEST(!owned.next(10s));
+    // A failed item throws at its place and the rest follows.
+    auto failing = pool.imap(throw_runtime_error, std::views::iota(0, 5) | std::views::filter([](int) { return true; }));
+    BOOST_TEST(*failing.next(10s) == 0);
+    BOOST_TEST(*failing.next(10s) == 1);
+    BOOST_TEST(*failing.next(10s) == 2);
+    BOOST_CHECK_THROW(failing.next(10s), mp::RemoteError);
+    BOOST_TEST(*failing.next(10s) == 4);
+    BOOST_TEST(!failing.next(10s));
 }
 
 BOOST_DATA_TEST_CASE(an_async_result_times_out_and_reports_readiness, methods(), method) {

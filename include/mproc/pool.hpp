@@ -88,6 +88,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <iterator>
@@ -220,40 +221,19 @@ private:
 /// The results of imap / imap_unordered, as they come (Python: IMapIterator).
 /// `for (R v : it)` or `while (auto v = it.next(1s))`. A failed chunk throws
 /// its error once, at its place; iteration then goes on with the next chunk.
+/// Over a range that is not sized (an infinite iota, a filter, an input
+/// stream), items are read as results are taken: a few chunks per worker are
+/// in flight at a time, so the range may be endless.
 template <class R>
 class IMapIterator {
 public:
     /// The next result; nullopt once every result was returned. Throws the
-    /// task's error, or TimeoutError if none comes within `timeout`.
+    /// task's error, TimeoutError if none comes within `timeout`, or (over a
+    /// range that is not sized) what reading or encoding the next items threw.
     std::optional<R> next(std::optional<std::chrono::duration<double>> timeout = std::nullopt) {
-        auto& j = *job_;
-        if (left_in_chunk_ == 0) {
-            if (chunks_read_ == j.state.size()) return std::nullopt;
-            detail::pool::deadline until;
-            if (timeout)
-                until = detail::pool::clock::now() +
-                        std::chrono::duration_cast<detail::pool::clock::duration>(*timeout);
-            std::size_t found = 0;
-            const bool ok = core_->wait(
-                [&] {
-                    if (ordered_) {
-                        found = chunks_read_;
-                        return j.state[found] != detail::pool::job::chunk_state::pending;
-                    }
-                    if (chunks_read_ >= j.completed.size()) return false;
-                    found = j.completed[chunks_read_];
-                    return true;
-                },
-                until);
-            if (!ok) throw TimeoutError("IMapIterator::next: no result within the timeout");
-            ++chunks_read_;
-            current_chunk_ = found;
-            offset_ = 0;
-            if (j.state[found] == detail::pool::job::chunk_state::failed) std::rethrow_exception(j.errors[found]);
-            left_in_chunk_ = std::min(j.chunksize(), j.items() - found * j.chunksize());
-        }
+        if (left_in_chunk_ == 0 && !open_next_chunk(timeout)) return std::nullopt;
         --left_in_chunk_;
-        return j.take(current_chunk_ * j.chunksize() + offset_++);
+        return reading_->take(first_ + offset_++);
     }
 
     class iterator {
@@ -280,15 +260,96 @@ public:
 
 private:
     friend class Pool;
-    IMapIterator(std::shared_ptr<detail::pool::core> core, std::shared_ptr<detail::pool::imap_job<R>> job,
-                 bool ordered)
+    using job_t = detail::pool::imap_job<R>;
+    /// The next chunk's task and its item count, or nullopt at the range's end.
+    using chunk_source = std::function<std::optional<std::pair<detail::pool::task_spec, std::size_t>>()>;
+
+    // Every chunk of a sized range, submitted at once as one job.
+    IMapIterator(std::shared_ptr<detail::pool::core> core, std::shared_ptr<job_t> job, bool ordered)
         : core_(std::move(core)), job_(std::move(job)), ordered_(ordered) {}
+    // Chunks read from `source` as results are taken, each a job of its own.
+    IMapIterator(std::shared_ptr<detail::pool::core> core, chunk_source source, std::size_t window, bool ordered)
+        : core_(std::move(core)), source_(std::move(source)), window_(window), ordered_(ordered) {
+        refill();
+    }
+
+    static bool pending(const job_t& j, std::size_t chunk) {
+        return j.state[chunk] == detail::pool::job::chunk_state::pending;
+    }
+
+    // Waits for the next chunk (in order, or any for imap_unordered) and
+    // makes it the one read; false once there is none.
+    bool open_next_chunk(std::optional<std::chrono::duration<double>> timeout) {
+        if (source_) refill();
+        if (source_ ? inflight_.empty() : chunks_read_ == job_->state.size()) return false;
+        detail::pool::deadline until;
+        if (timeout)
+            until = detail::pool::clock::now() + std::chrono::duration_cast<detail::pool::clock::duration>(*timeout);
+        std::size_t found = 0;
+        const bool ok = core_->wait(
+            [&] {
+                if (source_) {
+                    for (std::size_t i = 0; i < (ordered_ ? 1 : inflight_.size()); ++i)
+                        if (!pending(*inflight_[i], 0)) return found = i, true;
+                    return false;
+                }
+                if (ordered_) return found = chunks_read_, !pending(*job_, found);
+                if (chunks_read_ >= job_->completed.size()) return false;
+                found = job_->completed[chunks_read_];
+                return true;
+            },
+            until);
+        if (!ok) throw TimeoutError("IMapIterator::next: no result within the timeout");
+        std::size_t chunk = 0;
+        if (source_) {
+            reading_ = inflight_[found];
+            inflight_.erase(inflight_.begin() + static_cast<std::ptrdiff_t>(found));
+        } else {
+            reading_ = job_;
+            chunk = found;
+            ++chunks_read_;
+        }
+        offset_ = 0;
+        if (reading_->state[chunk] == detail::pool::job::chunk_state::failed)
+            std::rethrow_exception(reading_->errors[chunk]);
+        first_ = chunk * reading_->chunksize();
+        left_in_chunk_ = std::min(reading_->chunksize(), reading_->items() - first_);
+        return true;
+    }
+
+    // Keeps `window_` chunks in flight while the range has items.
+    void refill() {
+        while (!source_done_ && inflight_.size() < window_) {
+            std::optional<std::pair<detail::pool::task_spec, std::size_t>> chunk;
+            try {
+                chunk = source_();
+            } catch (...) {
+                source_done_ = true;  // the chunks in flight are still read
+                throw;
+            }
+            if (!chunk) {
+                source_done_ = true;
+                break;
+            }
+            auto job = std::make_shared<job_t>(chunk->second, chunk->second, 1);
+            std::vector<detail::pool::task_spec> tasks;
+            tasks.push_back(std::move(chunk->first));
+            core_->submit(job, std::move(tasks));
+            inflight_.push_back(std::move(job));
+        }
+    }
+
     std::shared_ptr<detail::pool::core> core_;
-    std::shared_ptr<detail::pool::imap_job<R>> job_;
+    std::shared_ptr<job_t> job_;  // sized range: its one job
+    chunk_source source_;         // otherwise: where chunks come from...
+    std::deque<std::shared_ptr<job_t>> inflight_;  // ...and those submitted, not read yet
+    std::size_t window_ = 0;
+    bool source_done_ = false;
     bool ordered_;
-    std::size_t chunks_read_ = 0;    // chunks reached (imap_unordered: entries of job.completed)
-    std::size_t current_chunk_ = 0;
-    std::size_t offset_ = 0;         // next item within the current chunk
+    std::size_t chunks_read_ = 0;  // of job_ (imap_unordered: entries of job_->completed)
+    std::shared_ptr<job_t> reading_;  // the chunk being read: its job...
+    std::size_t first_ = 0;           // ...and the index of its first item there
+    std::size_t offset_ = 0;          // next item within the chunk
     std::size_t left_in_chunk_ = 0;
 };
 
@@ -410,7 +471,10 @@ public:
     }
 
     /// f(x) for each item, results in order as they come (Python: imap).
-    /// The items are all read and queued here; the results are lazy.
+    /// A sized range is read and queued here (sent in batches as it is
+    /// encoded); any other (endless, filtered, an input stream) is read as
+    /// results are taken, 8 chunks per worker ahead, and must outlive the
+    /// iterator if passed as an lvalue (an rvalue is kept by it).
     template <class F, std::ranges::input_range Range>
     auto imap(F&& f, Range&& items, std::size_t chunksize = 1) {
         return submit_imap(f, std::forward<Range>(items), chunksize, true);
@@ -462,9 +526,39 @@ private:
         static_assert(detail::pool::assert_task<Fn, Item>());
         using R = detail::pool::task_result_t<Fn, Item>;
         static_assert(!std::is_void_v<R>, "mproc::Pool::imap: the task returns nothing to iterate: use map");
-        callbacks<> none;
-        auto job = submit_chunks<detail::pool::imap_job<R>, false>(none, f, std::forward<Range>(items), chunksize);
-        return IMapIterator<R>(core_, job, ordered);
+        if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {
+            callbacks<> none;
+            auto job = submit_chunks<detail::pool::imap_job<R>, false>(none, f, std::forward<Range>(items), chunksize);
+            return IMapIterator<R>(core_, job, ordered);
+        } else {
+            if (chunksize < 1) throw std::invalid_argument("mproc::Pool: chunksize must be at least 1");
+            return IMapIterator<R>(core_, lazy_chunks<Fn, Item>(f, std::forward<Range>(items), chunksize),
+                                   lazy_window * static_cast<std::size_t>(core().processes()), ordered);
+        }
+    }
+
+    /// Reads `chunksize` items of `items` (kept here: a view of an lvalue, an
+    /// rvalue moved in) per call, as one encoded task.
+    template <class Fn, class Item, class Range>
+    static auto lazy_chunks(const Fn& f, Range&& items, std::size_t chunksize) {
+        using View = std::views::all_t<Range>;
+        struct reading {
+            View view;
+            std::optional<std::ranges::iterator_t<View>> at;
+        };
+        auto state = std::make_shared<reading>(reading{std::views::all(std::forward<Range>(items)), std::nullopt});
+        return [state, f, chunksize]() -> std::optional<std::pair<detail::pool::task_spec, std::size_t>> {
+            reading& r = *state;
+            if (!r.at) r.at.emplace(std::ranges::begin(r.view));
+            auto& it = *r.at;
+            if (it == std::ranges::end(r.view)) return std::nullopt;
+            std::size_t count = 0;
+            detail::pool::task_spec task = detail::pool::make_task<Fn, Item>(f, [&](auto& writer) {
+                for (; count < chunksize && it != std::ranges::end(r.view); ++it, ++count) writer.add(*it);
+                return count;
+            });
+            return std::pair{std::move(task), count};
+        };
     }
 
     template <class Job, bool Star, class OnResult, class OnError, class F, class Range>
@@ -559,6 +653,8 @@ private:
 
     std::size_t default_chunksize(std::size_t n) const;
     static constexpr std::size_t submit_batch_bytes = 256 * 1024;
+    /// Chunks in flight per worker for imap over a range that is not sized.
+    static constexpr std::size_t lazy_window = 8;
 
     std::shared_ptr<detail::pool::core> core_;
 };
