@@ -358,6 +358,22 @@ BOOST_DATA_TEST_CASE(imap_over_an_endless_range_reads_items_as_results_are_taken
     BOOST_TEST(!failing.next(10s));
 }
 
+// Python's `it = pool.imap(f, gen); pool.close(); for v in it: ...; pool.join()`.
+BOOST_DATA_TEST_CASE(an_imap_reading_its_range_goes_on_after_close, methods(), method) {
+    auto pool = make_pool(method, 2);
+    auto it = pool.imap(square, std::views::iota(0, 1000) | std::views::filter([](int) { return true; }));
+    BOOST_TEST(*it.next(10s) == 0);
+    pool.close();
+    BOOST_CHECK_THROW(pool.apply(square, 2), mp::ProcessError);  // new work is refused
+    int count = 1;
+    while (auto v = it.next(10s)) {
+        BOOST_REQUIRE(*v == count * count);
+        ++count;
+    }
+    BOOST_TEST(count == 1000);
+    pool.join();
+}
+
 BOOST_DATA_TEST_CASE(an_async_result_times_out_and_reports_readiness, methods(), method) {
     auto pool = make_pool(method, 1);
     auto r = pool.apply_async(slow_square, 3, 300);

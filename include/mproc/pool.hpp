@@ -334,7 +334,9 @@ private:
             auto job = std::make_shared<job_t>(chunk->second, chunk->second, 1);
             std::vector<detail::pool::task_spec> tasks;
             tasks.push_back(std::move(chunk->first));
-            core_->submit(job, std::move(tasks));
+            // After the first chunks, the rest of an imap started before close() is still taken.
+            core_->submit(job, std::move(tasks), 0, submitted_any_);
+            submitted_any_ = true;
             inflight_.push_back(std::move(job));
         }
     }
@@ -345,6 +347,7 @@ private:
     std::deque<std::shared_ptr<job_t>> inflight_;  // ...and those submitted, not read yet
     std::size_t window_ = 0;
     bool source_done_ = false;
+    bool submitted_any_ = false;
     bool ordered_;
     std::size_t chunks_read_ = 0;  // of job_ (imap_unordered: entries of job_->completed)
     std::shared_ptr<job_t> reading_;  // the chunk being read: its job...

@@ -633,9 +633,12 @@ void pool_core::retire_idle_workers(lock_t& lk) {
 
 // ---- public operations ------------------------------------------------------------
 
-void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk) {
+void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk,
+                       bool continuing) {
     lock_t lk(m_);
-    if (state_ != run_state::running) throw ProcessError("Pool not running");
+    if (state_ != run_state::running && !(continuing && state_ == run_state::closed))
+        throw ProcessError(continuing ? "Pool not running (joined or terminated while imap was reading its range)"
+                                      : "Pool not running");
     if (broken_) {
         fail_chunks(lk, owner, first_chunk, first_chunk + tasks.size(), broken_);
         return;
@@ -742,10 +745,17 @@ void pool_core::join() {
         if (joined_) return;
     }
     // Every submitted task done (after close()), then the workers told to go.
-    wait([this] { return idle(); }, std::nullopt);
+    // Joining from the moment the pool is seen idle (under the lock): an imap
+    // still reading its range may submit up to then, not after.
+    wait(
+        [this] {
+            if (!idle()) return false;
+            if (state_ == run_state::closed) state_ = run_state::joining;
+            return true;
+        },
+        std::nullopt);
     {
         lock_t lk(m_);
-        if (state_ == run_state::closed) state_ = run_state::joining;
         if (take_role(lk, std::nullopt)) {
             retire_idle_workers(lk);
             release_role(lk);

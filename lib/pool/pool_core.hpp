@@ -34,7 +34,8 @@ public:
     ~pool_core() override;
 
     int processes() const noexcept override { return cfg_.processes; }
-    void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk) override;
+    void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk,
+                bool continuing) override;
     void abandon(const std::shared_ptr<job>& owner) noexcept override;
     bool wait(const std::function<bool()>& done, deadline until) override;
     void close() override;

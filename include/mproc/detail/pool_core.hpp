@@ -77,10 +77,11 @@ public:
     /// Queues `tasks` (chunk first_chunk + i of `owner` is tasks[i]) and
     /// hands what it can to idle workers; a job's chunks may come in several
     /// calls, in order. Throws ProcessError ("Pool not running") after
-    /// close() or terminate(); when the pool is broken the chunks fail with
-    /// BrokenPool.
-    virtual void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks,
-                        std::size_t first_chunk = 0) = 0;
+    /// close() or terminate() — after close(), a `continuing` call (an imap
+    /// reading the rest of its range) is taken until join() finds the pool
+    /// idle; when the pool is broken the chunks fail with BrokenPool.
+    virtual void submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk = 0,
+                        bool continuing = false) = 0;
     /// Drops the chunks of `owner` not handed to a worker yet: the job was
     /// abandoned (encoding its later chunks threw, and the caller got that
     /// exception instead of the job), so it never completes.
