@@ -5,6 +5,7 @@
 #define BOOST_TEST_NO_MAIN
 #include <boost/test/unit_test.hpp>
 
+#include "support/clock.hpp"
 #include "support/process_test.hpp"
 #include "support/spawn_main.hpp"
 
@@ -38,6 +39,7 @@
 namespace mp = mproc;
 using namespace std::chrono_literals;
 using test_support::methods;
+using test_support::seconds_since;
 
 namespace {
 
@@ -150,10 +152,6 @@ struct scaler {
 mp::Pool make_pool(mp::start_method method, int processes) { return mp::get_context(method).Pool(processes); }
 mp::Pool make_pool(mp::start_method method, mp::PoolOptions options) {
     return mp::get_context(method).Pool(std::move(options));
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 // A FIFO the test reads events from; opened read-write so it never sees EOF.

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "support/child.hpp"
+#include "support/clock.hpp"
 #include "support/eintr.hpp"
 #include "support/process_test.hpp"
 #include "support/spawn_main.hpp"
@@ -34,18 +35,16 @@
 
 namespace mp = mproc;
 using namespace std::chrono_literals;
+using test_support::dev_shm;
 using test_support::fork_child;
 using test_support::methods;
 using test_support::scaled;
+using test_support::seconds_since;
 using test_support::wait_child;
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
 
 struct Point {
     int x = 0;
@@ -56,17 +55,6 @@ struct Point {
     }
     bool operator==(const Point&) const = default;
 };
-
-// Entries of /dev/shm (mproc must never make one).
-std::set<std::string> dev_shm() {
-    std::set<std::string> names;
-    if (DIR* dir = ::opendir("/dev/shm")) {
-        while (dirent* e = ::readdir(dir))
-            if (e->d_name[0] != '.') names.insert(e->d_name);
-        ::closedir(dir);
-    }
-    return names;
-}
 
 // The descriptor of this process that is the arena (a memfd named mproc-arena).
 int arena_fd() {

@@ -7,6 +7,7 @@
 
 #include <mproc/subprocess.hpp>
 
+#include "support/clock.hpp"
 #include "support/eintr.hpp"
 #include "support/procfs.hpp"
 
@@ -33,6 +34,7 @@
 
 namespace sp = mproc::subprocess;
 namespace fs = std::filesystem;
+using test_support::seconds_since;
 using namespace std::chrono_literals;
 using Env = std::map<std::string, std::string>;
 
@@ -77,10 +79,6 @@ std::string slurp(const fs::path& file) {
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // A line "Name:\tvalue" of /proc/PID/status as printed by `cat /proc/self/status`.

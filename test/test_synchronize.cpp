@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "support/child.hpp"
+#include "support/clock.hpp"
 #include "support/process_test.hpp"
 #include "support/spawn_main.hpp"
 
@@ -26,28 +27,16 @@
 
 namespace mp = mproc;
 using namespace std::chrono_literals;
+using test_support::dev_shm;
 using test_support::fork_child;
 using test_support::methods;
 using test_support::scaled;
+using test_support::seconds_since;
 using test_support::wait_child;
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point t0) {
-    return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-std::set<std::string> dev_shm() {
-    std::set<std::string> names;
-    if (DIR* dir = ::opendir("/dev/shm")) {
-        while (dirent* e = ::readdir(dir))
-            if (e->d_name[0] != '.') names.insert(e->d_name);
-        ::closedir(dir);
-    }
-    return names;
-}
 
 // ---- targets for children of every start method --------------------------
 

@@ -1,5 +1,5 @@
 // Test helpers reading /proc: this process's open descriptors, its zombie
-// children, another process's state.
+// children, another process's state; and the entries of /dev/shm.
 #pragma once
 
 #include <dirent.h>
@@ -11,6 +11,17 @@
 #include <vector>
 
 namespace test_support {
+
+/// Entries of /dev/shm (mproc must never make one).
+inline std::set<std::string> dev_shm() {
+    std::set<std::string> names;
+    if (DIR* dir = ::opendir("/dev/shm")) {
+        while (dirent* e = ::readdir(dir))
+            if (e->d_name[0] != '.') names.insert(e->d_name);
+        ::closedir(dir);
+    }
+    return names;
+}
 
 /// Numbers of this process's open descriptors.
 inline std::set<int> open_fds() {
