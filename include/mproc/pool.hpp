@@ -436,10 +436,7 @@ public:
     /// run to no one's use.
     template <class F, std::ranges::input_range Range>
     auto map(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
-        auto job = submit_map<false>(callbacks<>{}, f, std::forward<Range>(items), chunksize);
-        core().wait([&] { return job->ready; }, std::nullopt);
-        if (job->error) std::rethrow_exception(job->error);
-        return job->take();
+        return results_of(submit_map<false>(callbacks<>{}, f, std::forward<Range>(items), chunksize));
     }
     template <class F, std::ranges::input_range Range>
     auto map_async(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
@@ -456,10 +453,7 @@ public:
     /// f(*t) for each tuple t, in order (Python: starmap).
     template <class F, std::ranges::input_range Range>
     auto starmap(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
-        auto job = submit_map<true>(callbacks<>{}, f, std::forward<Range>(items), chunksize);
-        core().wait([&] { return job->ready; }, std::nullopt);
-        if (job->error) std::rethrow_exception(job->error);
-        return job->take();
+        return results_of(submit_map<true>(callbacks<>{}, f, std::forward<Range>(items), chunksize));
     }
     template <class F, std::ranges::input_range Range>
     auto starmap_async(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
@@ -655,6 +649,14 @@ private:
     };
 
     std::size_t default_chunksize(std::size_t n) const;
+
+    /// map / starmap: waits for the job, then its results or its error.
+    template <class Job>
+    auto results_of(const std::shared_ptr<Job>& job) {
+        core().wait([&] { return job->ready; }, std::nullopt);
+        if (job->error) std::rethrow_exception(job->error);
+        return job->take();
+    }
     static constexpr std::size_t submit_batch_bytes = 256 * 1024;
     /// Chunks in flight per worker for imap over a range that is not sized.
     static constexpr std::size_t lazy_window = 8;
