@@ -38,10 +38,12 @@
 
 #include <mproc/codec.hpp>
 #include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/shared_handle.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -55,8 +57,6 @@
 namespace mproc {
 
 namespace detail {
-
-struct queue_state;
 
 /// The byte-level queue under the typed facades (lib/api/queue.cpp).
 class queue_core {
@@ -89,19 +89,21 @@ public:
     void task_done();
     void join();
 
-    /// What crosses to a spawned or forkserver child.
-    struct wire {
-        std::uint64_t arena_id = 0;
-        std::uint64_t reserve = 0;
-        std::uint64_t block = 0;
-        std::uint32_t fd_index = 0;
-    };
-    wire save() const;
-    void load(const wire& w);
+    template <class Archive>
+    void save(Archive& ar, const unsigned) const {
+        ar << h_;
+    }
+    template <class Archive>
+    void load(Archive& ar, const unsigned) {
+        ar >> h_;
+        closed_ = std::make_shared<std::atomic<bool>>(false);
+    }
+    BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 private:
-    const queue_state& state() const;
-    std::shared_ptr<queue_state> s_;
+    void check_open(const char* op) const;
+    shared_handle h_;
+    std::shared_ptr<std::atomic<bool>> closed_;  // close() in this process
 };
 
 // Byte strings travel as their bytes (no archive around them): one copy in,
@@ -212,17 +214,9 @@ public:
     /// family's shared-memory descriptor travels with the task. Serializing a
     /// queue anywhere else throws mproc::ProcessError.
     template <class Archive>
-    void save(Archive& ar, const unsigned) const {
-        const auto w = core_.save();
-        ar << w.arena_id << w.reserve << w.block << w.fd_index;
+    void serialize(Archive& ar, const unsigned) {
+        ar & core_;
     }
-    template <class Archive>
-    void load(Archive& ar, const unsigned) {
-        detail::queue_core::wire w;
-        ar >> w.arena_id >> w.reserve >> w.block >> w.fd_index;
-        core_.load(w);
-    }
-    BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 protected:
     void put_for(const T& obj, detail::queue_core::timeout t) {
