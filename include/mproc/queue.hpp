@@ -168,14 +168,18 @@ class Queue {
 public:
     using duration = std::chrono::duration<double>;
 
-    /// An empty queue; `maxsize` 0 means unbounded (put never blocks),
-    /// else put waits while `maxsize` messages are waiting. Throws
+    /// An empty queue; `maxsize` 0 means unbounded (put never waits for
+    /// room), else put waits while `maxsize` messages are waiting. What a put
+    /// waits for besides room: the producers' lock, held by another producer
+    /// while it copies its message in (for as long as that copy takes). Throws
     /// std::system_error when the shared memory cannot be made.
     explicit Queue(std::size_t maxsize = 0) : core_(maxsize) {}
 
-    /// Puts `obj`; on a bounded queue waits for room (Python: put).
+    /// Puts `obj`; waits for the producers' lock and, on a bounded queue,
+    /// for room (Python: put).
     void put(const T& obj) { put_for(obj, std::nullopt); }
-    /// Waits at most `timeout` for room, else throws mproc::Full.
+    /// Waits at most `timeout` for the producers' lock and room, else throws
+    /// mproc::Full (bounded or not: nothing was put).
     void put(const T& obj, duration timeout) { put_for(obj, timeout); }
     /// Puts `obj` if there is room now, else throws mproc::Full.
     void put_nowait(const T& obj) { put_for(obj, duration::zero()); }

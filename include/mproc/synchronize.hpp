@@ -268,7 +268,8 @@ private:
 /// multiprocessing.Barrier).
 ///
 /// A party killed inside wait() breaks the barrier: the others get
-/// BrokenBarrierError within milliseconds (they could never all meet);
+/// BrokenBarrierError within 20 ms, or within a second when the party that
+/// died was the one watching the others (they could never all meet);
 /// reset() makes it usable again. The action is a plain function, run by
 /// the party whose arrival completes the barrier (it crosses to spawned
 /// children as a code reference).

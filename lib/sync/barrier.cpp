@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 // How often the watcher, and the other waiters, look for parties that died.
 constexpr posix::clock::duration watch_slice = 20ms;
-constexpr posix::clock::duration idle_slice = 250ms;
+constexpr posix::clock::duration idle_slice = 1s;
 
 enum : std::int32_t { filling = 0, draining = 1, resetting = -1, broken = -2 };
 

@@ -8,8 +8,9 @@
 // mutex, which the kernel marks "owner died" when the party's thread ends.
 // Looking at a token is one compare-and-swap, so waiting costs next to
 // nothing: the party in the lowest occupied slot (the watcher) looks at
-// every token each watch_slice, the others only each idle_slice (they take
-// the watcher's role when it leaves or dies). A party dying inside the
+// every token each 20 ms, the others only each second (they take the
+// watcher's role when it leaves or dies): a death is noticed within 20 ms,
+// or within a second when the party that died was the watcher. A party dying inside the
 // barrier's own lock breaks it too (its update may be half done).
 #pragma once
 

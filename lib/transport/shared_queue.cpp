@@ -218,8 +218,9 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
     queue_block& q = *q_;
     const log_view log{*a_};
     for (bool spun = false;;) {
-        // Unbounded: put never gives up (the lock is held for a copy at most).
-        posix::robust_guard lock(q.put_lock, q.maxsize ? until : std::nullopt);
+        // Bounded or not, the lock is waited for until `until` only (another
+        // producer may hold it for the copy of a message of any size).
+        posix::robust_guard lock(q.put_lock, until);
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             // The consumers' lock too (put_lock, then get_lock: get() never
@@ -376,6 +377,9 @@ bool shared_queue::empty() const noexcept {
 }
 
 std::uint64_t shared_queue::maxsize() const noexcept { return q_->maxsize; }
+
+posix::robust_mutex& shared_queue::producer_lock() const noexcept { return q_->put_lock; }
+posix::robust_mutex& shared_queue::consumer_lock() const noexcept { return q_->get_lock; }
 
 void shared_queue::task_done() {
     queue_block& q = *q_;

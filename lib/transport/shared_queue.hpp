@@ -23,6 +23,7 @@
 #pragma once
 
 #include "posix/poll.hpp"
+#include "posix/robust_mutex.hpp"
 #include "transport/arena.hpp"
 
 #include <cstddef>
@@ -59,8 +60,8 @@ public:
     /// arena; nobody may use it afterwards. The block itself is its handle's.
     void destroy() noexcept;
 
-    /// Appends `bytes`. A bounded queue waits for room until `until`: false if
-    /// it is still full then. Throws std::bad_alloc / mproc::Error when the
+    /// Appends `bytes`. Waits until `until` for the producers' lock and, when
+    /// bounded, for room: false if it could not put by then. Throws std::bad_alloc / mproc::Error when the
     /// arena cannot give memory (the queue is unchanged).
     bool put(std::string_view bytes, posix::deadline until);
 
@@ -83,6 +84,10 @@ public:
     bool join(posix::deadline until);
 
     offset_t block() const noexcept { return block_; }
+    /// The producers' and the consumers' locks (tests hold them, or kill
+    /// their holders, to drive the waiting and repair paths directly).
+    posix::robust_mutex& producer_lock() const noexcept;
+    posix::robust_mutex& consumer_lock() const noexcept;
 
 private:
     arena* a_;
