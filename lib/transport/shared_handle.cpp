@@ -1,12 +1,15 @@
 #include "transport/shared_handle.hpp"
 
 #include "posix/fork.hpp"
+#include "posix/process_id.hpp"
 
 #include <mproc/detail/fd_transfer.hpp>  // decoding_task
-#include <mproc/os.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 #include <string>
 
 namespace mproc::detail {
@@ -29,11 +32,11 @@ transport::block_head& head_at(transport::arena& a, transport::offset_t block) {
 
 handle_state::handle_state(transport::arena& a, transport::offset_t b, void* p, shared_handle::finalizer f,
                            bool created)
-    : arena(&a), block(b), payload(p), fin(f), created_here(created), creator(os::getpid()),
+    : arena(&a), block(b), payload(p), fin(f), created_here(created), creator(posix::current_pid()),
       forks(posix::fork_count()) {}
 
 handle_state::~handle_state() {
-    if (!created_here || crossed.load() || creator != os::getpid() || forks != posix::fork_count()) return;
+    if (!created_here || crossed.load() || creator != posix::current_pid() || forks != posix::fork_count()) return;
     if (fin) fin(*this);
     transport::block_head& h = head_at(*arena, block);
     h.kind.store(0, std::memory_order_relaxed);  // a stale handle's decode now fails
