@@ -10,11 +10,11 @@ import subprocess
 import sys
 import time
 
-from _common import report, rounds
+from _common import quick, report, rounds
 
-RUNS_PER_ROUND = 100
+RUNS_PER_ROUND = 20 if quick() else 100
 HEAP_SIZE = 256 << 20
-CAT_SIZE = 256 << 20
+CAT_SIZE = (64 if quick() else 256) << 20
 
 
 def run_true():
