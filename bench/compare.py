@@ -22,6 +22,7 @@ import platform
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 TIMEOUT = 1800  # seconds per program: a hang fails instead of blocking
@@ -29,6 +30,7 @@ TIMEOUT = 1800  # seconds per program: a hang fails instead of blocking
 # The stable contestant keys of results/latest.json, and what each stands for.
 CONTESTANTS = {
     "mproc": "mproc (this library)",
+    "raw": "raw syscalls written in the benchmark (the floor)",
     "python": "Python's standard library (multiprocessing, subprocess)",
     "pebble": "pebble.ProcessPool",
     "billiard": "billiard.Pool (Celery's pool)",
@@ -37,7 +39,6 @@ CONTESTANTS = {
     "iceoryx": "iceoryx 2.0 publish/subscribe (RouDi daemon)",
     "boost_message_queue": "Boost.Interprocess message_queue",
     "boost_process": "Boost.Process v2",
-    "raw": "raw syscalls written in the benchmark (the floor)",
 }
 # A program's own name for a contestant -> its stable key (unlisted names are keys already).
 KEY_OF = {
@@ -86,11 +87,13 @@ def find_binaries(bin_dir):
 def run(command):
     """Runs one program; returns (its result lines, whether it succeeded)."""
     print(f"running {' '.join(str(c) for c in command)}", file=sys.stderr, flush=True)
+    start = time.monotonic()
     try:
         proc = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         print(f"compare.py: {command[-1]} timed out after {TIMEOUT} s", file=sys.stderr)
         return [], False
+    print(f"  took {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
     results = []
     for line in proc.stdout.splitlines():
         try:
@@ -253,7 +256,7 @@ def write_json(path, info, mode, groups, rows, failed):
     info["load_after"] = list(os.getloadavg())
     doc = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "mode": mode, "machine": info, "contestants": CONTESTANTS,
+        "mode": mode, "rounds": os.environ.get("MPROC_BENCH_ROUNDS", "each program's default"), "machine": info, "contestants": CONTESTANTS,
         "groups": {name: {"unit": g["unit"], "higher_is_better": higher_is_better(g["unit"] or "")} for name, g in groups.items()},
         "figures": rows, "failed": failed,
     }
