@@ -60,6 +60,7 @@ def draw(doc, out):
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: a smaller, searchable SVG
     import matplotlib.pyplot as plt
 
     families = bars(doc["figures"])
