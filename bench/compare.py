@@ -71,14 +71,20 @@ def contestant_key(impl):
     return KEY_OF.get(impl, impl)
 
 
-def family(name):
-    """The family of a program or group: bench_queue_iceoryx -> queue, pool.map.default -> pool.
+# Groups whose names do not start with their program's family.
+FAMILY_OF_GROUP = {"lock": "sync", "value": "sync", "pipe": "connection"}
 
-    >>> family("bench_queue_iceoryx"), family("bench_pool_peers.py"), family("pool.map.default")
-    ('queue', 'pool', 'pool')
+
+def family(name):
+    """The program family of a program or group: bench_queue_iceoryx -> queue,
+    pool.map.default -> pool, lock.guard -> sync (bench_sync).
+
+    >>> family("bench_queue_iceoryx"), family("bench_pool_peers.py"), family("pool.map.default"), family("lock.guard")
+    ('queue', 'pool', 'pool', 'sync')
     """
     name = name.removesuffix(".py").removeprefix("bench_")
-    return name.split(".")[0].split("_")[0]
+    first = name.split(".")[0].split("_")[0]
+    return FAMILY_OF_GROUP.get(first, first)
 
 
 def find_binaries(bin_dir):
@@ -314,7 +320,7 @@ def main(argv):
         if not commands:
             print(f"compare.py: no benchmark program of family '{family(group)}'", file=sys.stderr)
             return 2
-        if "." in group:  # a prefix of group names: each program runs only those
+        if family(group) != group:  # a prefix of group names: each program runs only those
             commands = [c + [group] for c in commands]
     if opts["quick"]:
         os.environ.setdefault("MPROC_BENCH_ROUNDS", "1")
