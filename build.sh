@@ -105,6 +105,7 @@ cmd_test() {
     fi
     # bench/compare.py's table wording and grouping (its doctests; no benchmark runs).
     if /usr/bin/python3 -m doctest bench/compare.py bench/chart.py; then
+        echo "bench doctests: ok"
         echo "mproc-test-result: bench_compare_doctest 1 passed, 0 failed" >>"$log"
     else
         echo "mproc-test-result: bench_compare_doctest 0 passed, 1 failed" >>"$log"
