@@ -190,6 +190,12 @@ int main(int argc, char** argv) {
         const int cat_rounds = bench::rounds(7);
         std::vector<bench::contestant<bench::round_fn>> run_true = {
             {"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}, {"boost_process", boost_process_run_true}};
+        for (const char* group : {"subprocess.run_true", "subprocess.run_true.bigheap"})
+            if (wanted(group)) {
+                bench::note(group, "mproc", "unpinned; clone(CLONE_VM | CLONE_VFORK) + exec, then wait");
+                bench::note(group, "posix_spawn", "unpinned; glibc posix_spawn + waitpid");
+                bench::note(group, "boost_process", "unpinned; v2's default launcher (fork + exec), wait()");
+            }
         if (wanted("subprocess.run_true")) {
             mproc_run_true();  // warm-up: first page faults, the child stack
             bench::compare_all("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95", ""});
