@@ -39,7 +39,7 @@ declare -A header_layer=(
     [unique_fd.hpp]=posix [errors.hpp]=posix
     [codec.hpp]=codec [detail/archive.hpp]=codec [detail/serialize_std.hpp]=codec
     [detail/type_name.hpp]=codec [detail/wire_safe.hpp]=codec
-    [connection.hpp]=transport [detail/fd_transfer.hpp]=transport
+    [connection.hpp]=transport [detail/fd_transfer.hpp]=transport [detail/shared_handle.hpp]=transport
     [start_method.hpp]=start [main.hpp]=start [detail/code_ref.hpp]=start [detail/crossable.hpp]=start
     [detail/process_target.hpp]=start
     [subprocess.hpp]=subprocess

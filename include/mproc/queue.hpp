@@ -38,10 +38,12 @@
 
 #include <mproc/codec.hpp>
 #include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/shared_handle.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -55,8 +57,6 @@
 namespace mproc {
 
 namespace detail {
-
-struct queue_state;
 
 /// The byte-level queue under the typed facades (lib/api/queue.cpp).
 class queue_core {
@@ -89,19 +89,21 @@ public:
     void task_done();
     void join();
 
-    /// What crosses to a spawned or forkserver child.
-    struct wire {
-        std::uint64_t arena_id = 0;
-        std::uint64_t reserve = 0;
-        std::uint64_t block = 0;
-        std::uint32_t fd_index = 0;
-    };
-    wire save() const;
-    void load(const wire& w);
+    template <class Archive>
+    void save(Archive& ar, const unsigned) const {
+        ar << h_;
+    }
+    template <class Archive>
+    void load(Archive& ar, const unsigned) {
+        ar >> h_;
+        closed_ = std::make_shared<std::atomic<bool>>(false);
+    }
+    BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 private:
-    const queue_state& state() const;
-    std::shared_ptr<queue_state> s_;
+    void check_open(const char* op) const;
+    shared_handle h_;
+    std::shared_ptr<std::atomic<bool>> closed_;  // close() in this process
 };
 
 // Byte strings travel as their bytes (no archive around them): one copy in,
@@ -166,14 +168,18 @@ class Queue {
 public:
     using duration = std::chrono::duration<double>;
 
-    /// An empty queue; `maxsize` 0 means unbounded (put never blocks),
-    /// else put waits while `maxsize` messages are waiting. Throws
+    /// An empty queue; `maxsize` 0 means unbounded (put never waits for
+    /// room), else put waits while `maxsize` messages are waiting. What a put
+    /// waits for besides room: the producers' lock, held by another producer
+    /// while it copies its message in (for as long as that copy takes). Throws
     /// std::system_error when the shared memory cannot be made.
     explicit Queue(std::size_t maxsize = 0) : core_(maxsize) {}
 
-    /// Puts `obj`; on a bounded queue waits for room (Python: put).
+    /// Puts `obj`; waits for the producers' lock and, on a bounded queue,
+    /// for room (Python: put).
     void put(const T& obj) { put_for(obj, std::nullopt); }
-    /// Waits at most `timeout` for room, else throws mproc::Full.
+    /// Waits at most `timeout` for the producers' lock and room, else throws
+    /// mproc::Full (bounded or not: nothing was put).
     void put(const T& obj, duration timeout) { put_for(obj, timeout); }
     /// Puts `obj` if there is room now, else throws mproc::Full.
     void put_nowait(const T& obj) { put_for(obj, duration::zero()); }
@@ -212,17 +218,9 @@ public:
     /// family's shared-memory descriptor travels with the task. Serializing a
     /// queue anywhere else throws mproc::ProcessError.
     template <class Archive>
-    void save(Archive& ar, const unsigned) const {
-        const auto w = core_.save();
-        ar << w.arena_id << w.reserve << w.block << w.fd_index;
+    void serialize(Archive& ar, const unsigned) {
+        ar & core_;
     }
-    template <class Archive>
-    void load(Archive& ar, const unsigned) {
-        detail::queue_core::wire w;
-        ar >> w.arena_id >> w.reserve >> w.block >> w.fd_index;
-        core_.load(w);
-    }
-    BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 protected:
     void put_for(const T& obj, detail::queue_core::timeout t) {

@@ -47,7 +47,7 @@ namespace detail {
 /// Bytes of one value, double-buffered (lib/api/shared_value.cpp).
 class value_core {
 public:
-    value_core() noexcept = default;
+    value_core() noexcept : block_(shared_kind::value) {}
     value_core(std::size_t size, std::size_t align, const void* init);
     /// Copies the current value out.
     void load(void* out) const;
@@ -61,13 +61,13 @@ public:
     }
 
 private:
-    shared_block block_;
+    shared_handle block_;
 };
 
 /// An array of `n` elements of `size` bytes with a one-entry write journal.
 class array_core {
 public:
-    array_core() noexcept = default;
+    array_core() noexcept : block_(shared_kind::array) {}
     /// Copies `n` elements from `init` (null: zeroes).
     array_core(std::size_t size, std::size_t align, std::size_t n, const void* init);
     void* data() const;
@@ -83,7 +83,7 @@ public:
     }
 
 private:
-    shared_block block_;
+    shared_handle block_;
 };
 
 /// Holds an RLock for a scope, or nothing when it names no lock.

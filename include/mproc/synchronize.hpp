@@ -37,6 +37,7 @@
 ///  - std::bad_alloc / std::system_error: the shared memory cannot grow.
 #pragma once
 
+#include <mproc/detail/shared_handle.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>
@@ -51,54 +52,6 @@
 namespace mproc {
 
 namespace detail {
-
-struct block_state;
-
-/// A zeroed block of the family's shared memory, shared by every copy of a
-/// handle (lib/api/shared_block.cpp). Freed with the last copy when no other
-/// process can hold one; otherwise it lives as long as the family.
-class shared_block {
-public:
-    shared_block() noexcept = default;
-    /// Nothing while a task's arguments are decoded (load() follows).
-    /// Throws std::bad_alloc, std::system_error, mproc::Error.
-    shared_block(std::size_t bytes, std::size_t align);
-    ~shared_block();
-    shared_block(const shared_block&) noexcept = default;
-    shared_block& operator=(const shared_block&) noexcept = default;
-
-    void* get() const noexcept { return p_; }
-    /// get(), or mproc::Error when the handle was never made or received.
-    void* checked() const {
-        if (!p_) throw Error("mproc: a shared object used before it was made or received");
-        return p_;
-    }
-
-    /// What crosses to a spawned or forkserver child.
-    struct wire {
-        std::uint64_t arena_id = 0, reserve = 0, offset = 0;
-        std::uint32_t fd_index = 0;
-    };
-    wire save_wire() const;
-    void load_wire(const wire& w);
-
-    template <class Archive>
-    void save(Archive& ar, const unsigned) const {
-        const wire w = save_wire();
-        ar << w.arena_id << w.reserve << w.offset << w.fd_index;
-    }
-    template <class Archive>
-    void load(Archive& ar, const unsigned) {
-        wire w;
-        ar >> w.arena_id >> w.reserve >> w.offset >> w.fd_index;
-        load_wire(w);
-    }
-    BOOST_SERIALIZATION_SPLIT_MEMBER()
-
-private:
-    std::shared_ptr<block_state> s_;
-    void* p_ = nullptr;
-};
 
 using timeout_t = std::optional<std::chrono::duration<double>>;
 
@@ -142,16 +95,16 @@ public:
     }
 
     /// The shared block (for Condition and Value, in lib/api).
-    const shared_block& block() const noexcept { return block_; }
+    const shared_handle& block() const noexcept { return block_; }
 
 protected:
     explicit lock_handle(bool recursive);
     bool acquire_for(bool block, timeout_t timeout);
     /// A handle naming no lock (a Value made with lock = false).
-    explicit lock_handle(std::nullptr_t) noexcept {}
+    explicit lock_handle(std::nullptr_t) noexcept : block_(shared_kind::lock) {}
 
 private:
-    shared_block block_;
+    shared_handle block_;
 };
 
 /// Tag: an RLock handle naming no lock.
@@ -210,7 +163,7 @@ protected:
     Semaphore(unsigned value, bool bounded);
 
 private:
-    detail::shared_block block_;
+    detail::shared_handle block_;
 };
 
 /// A semaphore that refuses to be released beyond its initial value
@@ -242,7 +195,7 @@ public:
     }
 
 private:
-    detail::shared_block block_;
+    detail::shared_handle block_;
 };
 
 /// A condition variable over a Lock or an RLock (Python:
@@ -257,8 +210,8 @@ class Condition {
 public:
     /// Over a new RLock.
     Condition() : Condition(RLock()) {}
-    explicit Condition(const Lock& lock) : lock_(lock), block_(64, 64) {}
-    explicit Condition(const RLock& lock) : lock_(lock), block_(64, 64) {}
+    explicit Condition(const Lock& lock) : lock_(lock), block_(detail::shared_kind::condition, 64, 64) {}
+    explicit Condition(const RLock& lock) : lock_(lock), block_(detail::shared_kind::condition, 64, 64) {}
 
     bool acquire(bool block = true, detail::timeout_t timeout = std::nullopt) { return lock_.acquire(block, timeout); }
     void release() { lock_.release(); }
@@ -308,14 +261,15 @@ private:
     static std::chrono::duration<double> check(std::chrono::duration<double> d);
 
     any_lock lock_;
-    detail::shared_block block_;
+    detail::shared_handle block_;
 };
 
 /// A barrier for `parties` processes or threads (Python:
 /// multiprocessing.Barrier).
 ///
 /// A party killed inside wait() breaks the barrier: the others get
-/// BrokenBarrierError within milliseconds (they could never all meet);
+/// BrokenBarrierError within 20 ms, or within a second when the party that
+/// died was the one watching the others (they could never all meet);
 /// reset() makes it usable again. The action is a plain function, run by
 /// the party whose arrival completes the barrier (it crosses to spawned
 /// children as a code reference).
@@ -349,10 +303,10 @@ public:
     void load(Archive& ar, const unsigned);
     BOOST_SERIALIZATION_SPLIT_MEMBER()
 
-    Barrier() = default;  // for decoding only
+    Barrier() : block_(detail::shared_kind::barrier) {}  // for decoding only
 
 private:
-    detail::shared_block block_;
+    detail::shared_handle block_;
     action_type action_ = nullptr;
     detail::timeout_t timeout_;
 };

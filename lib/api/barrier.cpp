@@ -14,12 +14,12 @@ namespace mproc {
 
 namespace {
 
-sync::barrier_block& block_of(const detail::shared_block& b) { return *static_cast<sync::barrier_block*>(b.checked()); }
+sync::barrier_block& block_of(const detail::shared_handle& b) { return *static_cast<sync::barrier_block*>(b.checked()); }
 
 }  // namespace
 
 Barrier::Barrier(unsigned parties, action_type action, detail::timeout_t timeout)
-    : block_((parties ? sync::barrier_block_bytes(parties) : 64), 64), action_(action), timeout_(timeout) {
+    : block_(detail::shared_kind::barrier, (parties ? sync::barrier_block_bytes(parties) : 64), 64), action_(action), timeout_(timeout) {
     if (parties == 0) throw std::invalid_argument("mproc::Barrier: parties must be at least 1");
     if (timeout && std::isnan(timeout->count())) throw std::invalid_argument("mproc::Barrier: the timeout is NaN");
     if (void* p = block_.get()) sync::barrier_init(*static_cast<sync::barrier_block*>(p), parties);

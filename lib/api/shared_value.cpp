@@ -7,7 +7,7 @@
 namespace mproc::detail {
 
 value_core::value_core(std::size_t size, std::size_t align, const void* init)
-    : block_(sync::value_block_bytes(size, align), align) {
+    : block_(shared_kind::value, sync::value_block_bytes(size, align), align) {
     if (void* p = block_.get()) sync::value_init(p, size, align, init);
 }
 
@@ -15,7 +15,7 @@ void value_core::load(void* out) const { sync::value_load(block_.checked(), out)
 void value_core::store(const void* in) { sync::value_store(block_.checked(), in); }
 
 array_core::array_core(std::size_t size, std::size_t align, std::size_t n, const void* init)
-    : block_(sync::array_block_bytes(size, align, n), align) {
+    : block_(shared_kind::array, sync::array_block_bytes(size, align, n), align) {
     if (void* p = block_.get()) sync::array_init(p, size, align, n, init);
 }
 

@@ -23,7 +23,7 @@ posix::deadline deadline_of(const detail::timeout_t& t, const char* who) {
 }
 
 template <class Block>
-Block& block_of(const detail::shared_block& b) {
+Block& block_of(const detail::shared_handle& b) {
     return *static_cast<Block*>(b.checked());
 }
 
@@ -35,7 +35,7 @@ namespace detail {
 
 static_assert(sizeof(sync::lock_block) <= 64);
 
-lock_handle::lock_handle(bool recursive) : block_(sizeof(sync::lock_block), 64) {
+lock_handle::lock_handle(bool recursive) : block_(shared_kind::lock, sizeof(sync::lock_block), 64) {
     if (void* p = block_.get()) static_cast<sync::lock_block*>(p)->recursive = recursive;
 }
 
@@ -57,7 +57,8 @@ bool lock_handle::is_mine() const { return sync::lock_is_mine(block_of<sync::loc
 
 // ---- Semaphore, BoundedSemaphore -------------------------------------------
 
-Semaphore::Semaphore(unsigned value, bool bounded) : block_(sizeof(sync::semaphore_block), 64) {
+Semaphore::Semaphore(unsigned value, bool bounded)
+    : block_(detail::shared_kind::semaphore, sizeof(sync::semaphore_block), 64) {
     if (void* p = block_.get()) {
         auto* b = static_cast<sync::semaphore_block*>(p);
         b->value.store(value);
@@ -78,7 +79,7 @@ unsigned Semaphore::get_value() const { return block_of<sync::semaphore_block>(b
 
 // ---- Event -------------------------------------------------------------------
 
-Event::Event() : block_(sizeof(sync::event_block), 64) {}
+Event::Event() : block_(detail::shared_kind::event, sizeof(sync::event_block), 64) {}
 
 void Event::set() { sync::event_set(block_of<sync::event_block>(block_)); }
 void Event::clear() { sync::event_clear(block_of<sync::event_block>(block_)); }

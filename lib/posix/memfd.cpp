@@ -61,6 +61,12 @@ std::size_t file_size(int fd) {
     return static_cast<std::size_t>(st.st_size);
 }
 
+bool same_file(int a, int b) noexcept {
+    struct stat sa {}, sb {};
+    if (::fstat(a, &sa) != 0 || ::fstat(b, &sb) != 0) return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 void grow_file(int fd, std::size_t size) {
     while (::ftruncate(fd, static_cast<off_t>(size)) != 0)
         if (errno != EINTR) throw_errno("ftruncate(memfd)");

@@ -41,6 +41,9 @@ private:
 
 /// The size of the file behind `fd` (fstat). Throws std::system_error.
 std::size_t file_size(int fd);
+/// Whether descriptors `a` and `b` name the same open file (fstat: device
+/// and inode). False when either cannot be inspected.
+bool same_file(int a, int b) noexcept;
 /// Grows the file behind `fd` to `size` bytes (ftruncate; never shrinks
 /// callers must ensure it). Throws std::system_error (ENOSPC, ENOMEM...).
 void grow_file(int fd, std::size_t size);

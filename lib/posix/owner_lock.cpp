@@ -1,6 +1,7 @@
 #include "posix/owner_lock.hpp"
 
 #include "posix/futex.hpp"
+#include "posix/waiting.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -89,17 +90,14 @@ std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexce
             if (!word.compare_exchange_strong(v, v | waiters_bit, std::memory_order_relaxed)) continue;
             v |= waiters_bit;
         }
-        const clock::time_point now = clock::now();
-        if (until && now >= *until) return std::nullopt;
-        clock::time_point wake = now + slice;
-        if (until && *until < wake) wake = *until;
-        futex_wait(word, v, wake);
+        const slept r = sleep_slice(word, v, until, slice);
         if (const std::uint32_t now_word = word.load(std::memory_order_relaxed); now_word != v) {
             // Another holder: check it as soon as a new one would be.
             if ((now_word & tid_mask) != (v & tid_mask)) slice = first_slice;
             continue;
         }
-        if (clock::now() < wake) continue;
+        if (r == slept::deadline) return std::nullopt;
+        if (r == slept::changed) continue;  // a spurious wake-up
         // Slept a whole slice on an unchanged word: is its holder alive?
         slice = std::min(slice * 2, max_slice);
         const holder_state h = check_holder(v & tid_mask, stamp.load(std::memory_order_relaxed));

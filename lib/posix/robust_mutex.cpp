@@ -67,6 +67,17 @@ std::optional<robust_mutex::acquired> robust_mutex::lock_until(deadline until) {
 #endif
 }
 
+std::optional<robust_mutex::acquired> robust_mutex::try_lock() noexcept {
+    pthread_mutex_t* m = native(storage_);
+    const int r = pthread_mutex_trylock(m);
+    if (r == 0) return acquired::clean;
+    if (r == EOWNERDEAD) {
+        pthread_mutex_consistent(m);
+        return acquired::owner_died;
+    }
+    return std::nullopt;  // EBUSY (or ENOTRECOVERABLE: never made consistent, not ours to take)
+}
+
 void robust_mutex::unlock() noexcept { pthread_mutex_unlock(native(storage_)); }
 
 }  // namespace mproc::posix

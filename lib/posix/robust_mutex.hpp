@@ -36,24 +36,44 @@ public:
     acquired lock();
     /// Locks before `until` or returns nullopt. Throws std::system_error.
     std::optional<acquired> lock_until(deadline until);
+    /// Locks if nobody holds it now (one compare-and-swap when someone
+    /// does); nullopt otherwise.
+    std::optional<acquired> try_lock() noexcept;
     void unlock() noexcept;
 
 private:
     alignas(8) unsigned char storage_[40];  // a pthread_mutex_t (checked in the .cpp)
 };
 
-/// Holds a robust_mutex for a scope; tells whether the owner before died.
-class robust_lock_guard {
+/// The recovering guard: holds a robust_mutex for a scope (or until
+/// unlock()), and tells whether the owner before died holding it (then the
+/// holder repairs what the mutex guards before going on). With a deadline,
+/// held() says whether it was taken in time.
+class robust_guard {
 public:
-    explicit robust_lock_guard(robust_mutex& m) : m_(m), state_(m.lock()) {}
-    ~robust_lock_guard() { m_.unlock(); }
-    robust_lock_guard(const robust_lock_guard&) = delete;
-    robust_lock_guard& operator=(const robust_lock_guard&) = delete;
-    bool owner_died() const noexcept { return state_ == robust_mutex::acquired::owner_died; }
+    explicit robust_guard(robust_mutex& m) : m_(m) { took(m_.lock()); }
+    robust_guard(robust_mutex& m, deadline until) : m_(m) {
+        if (const auto got = m_.lock_until(until)) took(*got);
+    }
+    ~robust_guard() { unlock(); }
+    robust_guard(const robust_guard&) = delete;
+    robust_guard& operator=(const robust_guard&) = delete;
+
+    bool held() const noexcept { return held_; }
+    bool owner_died() const noexcept { return died_; }
+    void unlock() noexcept {
+        if (held_) m_.unlock();
+        held_ = false;
+    }
 
 private:
+    void took(robust_mutex::acquired a) noexcept {
+        held_ = true;
+        died_ = a == robust_mutex::acquired::owner_died;
+    }
     robust_mutex& m_;
-    robust_mutex::acquired state_;
+    bool held_ = false;
+    bool died_ = false;
 };
 
 }  // namespace mproc::posix

@@ -1,13 +1,14 @@
 #include "sync/barrier.hpp"
 
 #include "posix/futex.hpp"
-#include "posix/owner_id.hpp"
+#include "posix/waiting.hpp"
 
 #include <mproc/errors.hpp>
 
 #include <chrono>
 #include <climits>
 #include <cstddef>
+#include <new>
 
 namespace mproc::sync {
 
@@ -15,8 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// How often a waiter looks for parties that died.
-constexpr posix::clock::duration slice = 20ms;
+// How often the watcher, and the other waiters, look for parties that died.
+constexpr posix::clock::duration watch_slice = 20ms;
+constexpr posix::clock::duration idle_slice = 1s;
 
 enum : std::int32_t { filling = 0, draining = 1, resetting = -1, broken = -2 };
 
@@ -42,13 +44,18 @@ void lock(barrier_block& b) noexcept {
     if (*b.m.lock(std::nullopt) == posix::owner_lock::acquired::owner_died) break_it(b);
 }
 
-// Gives back the places of parties that died inside wait().
-void reap(barrier_block& b) noexcept {
+// With the lock held: gives back the places of parties that died inside
+// wait() (their tokens say so), except `mine`.
+void reap(barrier_block& b, std::uint32_t mine) noexcept {
     bool found = false;
     for (std::uint32_t i = 0; i < b.parties; ++i) {
-        const std::uint64_t s = b.slots[i];
-        if (s == 0 || posix::check_holder(posix::stamp_tid(s), s) == posix::holder_state::alive) continue;
-        b.slots[i] = 0;
+        barrier_slot& s = b.slots[i];
+        if (i == mine || s.stamp.load(std::memory_order_relaxed) == 0) continue;
+        const auto got = s.token.try_lock();
+        if (!got) continue;  // its party holds it: alive
+        s.token.unlock();
+        if (*got != posix::robust_mutex::acquired::owner_died) continue;
+        s.stamp.store(0, std::memory_order_relaxed);
         --b.count;
         found = true;
     }
@@ -57,19 +64,25 @@ void reap(barrier_block& b) noexcept {
     leave(b);
 }
 
-// With the lock held: sleeps until a change or a slice passes, then looks
-// for dead parties. False once `until` has passed.
-bool sleep(barrier_block& b, posix::deadline until) noexcept {
+// The watcher is the party in the lowest occupied slot.
+bool watches(const barrier_block& b, std::uint32_t mine) noexcept {
+    if (mine >= b.parties) return false;
+    for (std::uint32_t i = 0; i < mine; ++i)
+        if (b.slots[i].stamp.load(std::memory_order_relaxed) != 0) return false;
+    return true;
+}
+
+// With the lock held: sleeps until a change or a slice passes, then (after
+// a whole slice) looks for dead parties. False once `until` has passed.
+bool sleep(barrier_block& b, posix::deadline until, std::uint32_t mine) noexcept {
     const std::uint32_t seen = b.seq.load(std::memory_order_acquire);
-    const auto now = posix::clock::now();
-    if (until && now >= *until) return false;
-    auto wake = now + slice;
-    if (until && *until < wake) wake = *until;
+    if (posix::passed(until)) return false;
+    const posix::clock::duration slice = watches(b, mine) ? watch_slice : idle_slice;
     b.m.unlock();
-    posix::futex_wait(b.seq, seen, wake);
+    const posix::slept r = posix::sleep_slice(b.seq, seen, until, slice);
     lock(b);
-    reap(b);
-    return !(until && posix::clock::now() >= *until);
+    if (r == posix::slept::slice_over) reap(b, mine);
+    return !posix::passed(until);
 }
 
 struct unlock_at_exit {
@@ -80,26 +93,35 @@ struct unlock_at_exit {
 }  // namespace
 
 std::size_t barrier_block_bytes(std::uint32_t parties) noexcept {
-    return offsetof(barrier_block, slots) + sizeof(std::uint64_t) * parties;
+    return offsetof(barrier_block, slots) + sizeof(barrier_slot) * parties;
 }
 
-void barrier_init(barrier_block& b, std::uint32_t parties) noexcept { b.parties = parties; }
+void barrier_init(barrier_block& b, std::uint32_t parties) {
+    b.parties = parties;
+    for (std::uint32_t i = 0; i < parties; ++i) new (&b.slots[i].token) posix::robust_mutex();
+}
 
 std::uint32_t barrier_wait(barrier_block& b, posix::deadline until, void (*action)()) {
     lock(b);
     unlock_at_exit unlock{b};
-    while (b.state == draining || b.state == resetting) sleep(b, std::nullopt);
+    while (b.state == draining || b.state == resetting) sleep(b, std::nullopt, b.parties);
     if (b.state < 0) throw BrokenBarrierError("mproc::Barrier::wait: the barrier is broken");
     const std::uint32_t index = b.count++;
     std::uint32_t slot = 0;
-    while (slot < b.parties && b.slots[slot] != 0) ++slot;
-    if (slot < b.parties) b.slots[slot] = posix::self_stamp();
+    while (slot < b.parties && b.slots[slot].stamp.load(std::memory_order_relaxed) != 0) ++slot;
+    if (slot < b.parties) {
+        b.slots[slot].token.try_lock();  // free (a dead party's token was released by its reaper)
+        b.slots[slot].stamp.store(posix::self_stamp(), std::memory_order_relaxed);
+    }
     struct leave_at_exit {
         barrier_block& b;
         std::uint32_t slot;
         ~leave_at_exit() {
             --b.count;
-            if (slot < b.parties) b.slots[slot] = 0;
+            if (slot < b.parties) {
+                b.slots[slot].stamp.store(0, std::memory_order_relaxed);
+                b.slots[slot].token.unlock();
+            }
             leave(b);
         }
     } leaving{b, slot};
@@ -117,7 +139,7 @@ std::uint32_t barrier_wait(barrier_block& b, posix::deadline until, void (*actio
         return index;
     }
     while (b.state == filling) {
-        if (!sleep(b, until) && b.state == filling) {
+        if (!sleep(b, until, slot) && b.state == filling) {
             break_it(b);
             throw BrokenBarrierError("mproc::Barrier::wait: timed out");
         }

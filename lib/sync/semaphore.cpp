@@ -1,7 +1,5 @@
 #include "sync/semaphore.hpp"
 
-#include "posix/futex.hpp"
-
 #include <mproc/errors.hpp>
 
 #include <chrono>
@@ -13,6 +11,8 @@ namespace {
 // A waiter re-reads the counter at least this often: a unit released to a
 // waiter that was killed before taking it is found by the others.
 constexpr auto slice = std::chrono::milliseconds(50);
+// A release from another CPU often comes within microseconds.
+constexpr auto spin = std::chrono::microseconds(5);
 
 bool take(semaphore_block& b) noexcept {
     std::uint32_t v = b.value.load(std::memory_order_relaxed);
@@ -26,16 +26,7 @@ bool take(semaphore_block& b) noexcept {
 bool semaphore_acquire(semaphore_block& b, bool block, posix::deadline until) noexcept {
     if (take(b)) return true;
     if (!block) return false;
-    for (;;) {
-        const auto now = posix::clock::now();
-        if (until && now >= *until) return take(b);
-        auto wake = now + slice;
-        if (until && *until < wake) wake = *until;
-        b.sleepers.fetch_add(1, std::memory_order_seq_cst);
-        if (b.value.load(std::memory_order_seq_cst) == 0) posix::futex_wait(b.value, 0, wake);
-        b.sleepers.fetch_sub(1, std::memory_order_relaxed);
-        if (take(b)) return true;
-    }
+    return posix::wait_for(b.released, [&] { return take(b); }, until, spin, slice);
 }
 
 void semaphore_release(semaphore_block& b) {
@@ -48,8 +39,7 @@ void semaphore_release(semaphore_block& b) {
     } else {
         b.value.fetch_add(1, std::memory_order_seq_cst);
     }
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (b.sleepers.load(std::memory_order_seq_cst) > 0) posix::futex_wake(b.value, 1);
+    b.released.wake_all();
 }
 
 }  // namespace mproc::sync

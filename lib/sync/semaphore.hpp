@@ -1,10 +1,12 @@
-// Semaphore and BoundedSemaphore in shared memory: a counter that is also the
-// futex word waiters sleep on. A semaphore has no owner, so a process dying
-// after acquire simply never releases (as Python's); a waiter dying while
-// asleep leaves only a stale sleeper count (releases then wake for nothing).
+// Semaphore and BoundedSemaphore in shared memory: a counter, and a
+// posix::wake_point waiters sleep on. A semaphore has no owner, so a process
+// dying after acquire simply never releases (as Python's); a waiter dying
+// while asleep costs one spare wake-up, a releaser dying before its wake-up
+// costs the waiters at most a slice.
 #pragma once
 
 #include "posix/poll.hpp"
+#include "posix/waiting.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -13,9 +15,9 @@ namespace mproc::sync {
 
 struct semaphore_block {
     std::atomic<std::uint32_t> value{0};
-    std::atomic<std::uint32_t> sleepers{0};
     std::uint32_t bounded = 0;  // 1: a BoundedSemaphore, whose value never exceeds bound
     std::uint32_t bound = 0;
+    posix::wake_point released;
 };
 
 /// Takes one unit, waiting until `until` if `block`; false if none came.

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <system_error>
 #include <new>
 #include <random>
 #include <vector>
@@ -54,6 +55,7 @@ struct arena_header {
     offset_t free_head;      // pool of free segments, linked by their first word
     std::uint64_t free_count;
     std::uint64_t total_segments;
+    std::atomic<std::uint32_t> generation;  // blocks made so far
 };
 static_assert(sizeof(arena_header) <= heap_offset);
 
@@ -67,18 +69,15 @@ namespace {
 // the heap damaged (the segment pool needs no repair: single stores).
 class arena_guard {
 public:
-    explicit arena_guard(arena_header& h) : h_(h) {
-        if (h_.lock.lock() == posix::robust_mutex::acquired::owner_died && h_.in_heap) {
-            h_.damaged = 1;
-            h_.in_heap = 0;
+    explicit arena_guard(arena_header& h) : guard_(h.lock) {
+        if (guard_.owner_died() && h.in_heap) {
+            h.damaged = 1;
+            h.in_heap = 0;
         }
     }
-    ~arena_guard() { h_.lock.unlock(); }
-    arena_guard(const arena_guard&) = delete;
-    arena_guard& operator=(const arena_guard&) = delete;
 
 private:
-    arena_header& h_;
+    posix::robust_guard guard_;
 };
 
 // The process's arenas; never destroyed (objects may outlive main's locals).
@@ -130,7 +129,7 @@ std::unique_ptr<arena> arena::create() {
         }
     }
     const std::uint64_t id = random_id();
-    auto* h = new (map.data()) arena_header{arena_magic, id, map.reserve(), initial_file, {}, 0, 0, 0, 0, 0};
+    auto* h = new (map.data()) arena_header{arena_magic, id, map.reserve(), initial_file, {}, 0, 0, 0, 0, 0, {0}};
     std::unique_ptr<arena> a(new arena(std::move(fd), std::move(map), id));
     a->heap_->managed = managed_heap(bi::create_only, a->base() + heap_offset, initial_file - heap_offset);
     static_cast<void>(h);
@@ -176,7 +175,16 @@ arena& arena::attach(posix::unique_fd fd, std::uint64_t id, std::size_t reserve)
 arena::crossing arena::cross() const { return {id_, map_.reserve(), detail::export_fd(fd_.get())}; }
 
 arena& arena::received(const crossing& c) {
-    if (arena* a = find(c.id)) return *a;
+    const int passed = detail::passed_descriptor(c.fd_index);
+    if (passed < 0)
+        throw ProtocolError(
+            "a shared object's handle was decoded without its descriptor: handles cross only as arguments of a "
+            "Process or a Pool task, never as plain bytes");
+    if (arena* a = find(c.id)) {
+        if (!posix::same_file(passed, a->fd()))
+            throw ProtocolError("a shared object's handle names another arena than the descriptor it came with");
+        return *a;
+    }
     return attach(detail::import_fd(c.fd_index), c.id, c.reserve);
 }
 
@@ -292,6 +300,22 @@ void arena::give_segments(offset_t first, offset_t last, std::size_t count) noex
 }
 
 std::size_t arena::file_bytes() const noexcept { return header().file_size; }
+
+bool arena::holds(offset_t off, std::size_t bytes) const noexcept {
+    std::size_t size = 0;
+    try {
+        size = std::min(posix::file_size(fd_.get()), map_.reserve());
+    } catch (const std::system_error&) {
+        return false;
+    }
+    return off >= heap_offset && off <= size && bytes <= size - off;
+}
+
+std::uint32_t arena::next_generation() noexcept {
+    std::uint32_t g = header().generation.fetch_add(1, std::memory_order_relaxed) + 1;
+    while (g == 0) g = header().generation.fetch_add(1, std::memory_order_relaxed) + 1;
+    return g;
+}
 std::size_t arena::free_segments() const noexcept { return header().free_count; }
 
 }  // namespace mproc::transport

@@ -65,7 +65,9 @@ public:
     crossing cross() const;
     /// In a handle's load(): the arena already mapped here, or the one whose
     /// descriptor came with the task (the first handle of an arena takes the
-    /// descriptor, the others find it mapped).
+    /// descriptor, the others find it mapped). The descriptor must have come
+    /// with the task and be that arena's: else mproc::ProtocolError (a handle
+    /// decoded from plain bytes, or naming another arena than its descriptor).
     static arena& received(const crossing& c);
 
     std::uint64_t id() const noexcept { return id_; }
@@ -99,6 +101,12 @@ public:
 
     /// Bytes the file holds now (for tests and diagnostics).
     std::size_t file_bytes() const noexcept;
+    /// Whether [off, off + bytes) lies in the file as the kernel knows it
+    /// (never trusting a size read from shared memory).
+    bool holds(offset_t off, std::size_t bytes) const noexcept;
+    /// A number for a new block (1, 2, ...; never 0), so a handle to a freed
+    /// block is told from one to the block made later at the same place.
+    std::uint32_t next_generation() noexcept;
     /// Segments waiting in the pool.
     std::size_t free_segments() const noexcept;
 

@@ -91,6 +91,11 @@ void finish_import() noexcept {
     importing->finished = true;
 }
 
+int passed_descriptor(std::uint32_t index) noexcept {
+    if (!decoding_task() || index >= importing->fds.size()) return -1;
+    return importing->fds[index];
+}
+
 bool decoding_task() noexcept { return importing && !importing->finished; }
 
 }  // namespace detail

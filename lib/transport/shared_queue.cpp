@@ -2,6 +2,7 @@
 
 #include "posix/futex.hpp"
 #include "posix/robust_mutex.hpp"
+#include "posix/waiting.hpp"
 
 #include <mproc/errors.hpp>
 
@@ -48,11 +49,7 @@ std::uint64_t commit_word(std::uint64_t seq, std::uint64_t size) noexcept {
     return (seq & seq_mask) << 24 | (size + 1 < long_size ? size + 1 : long_size);
 }
 
-posix::deadline slice_of(posix::deadline until) {
-    const auto next = posix::clock::now() + wait_slice;
-    return until ? std::min(*until, next) : next;
-}
-bool passed(posix::deadline until) { return until && posix::clock::now() >= *until; }
+using posix::passed;
 
 }  // namespace
 
@@ -80,21 +77,13 @@ struct queue_block {
     alignas(64) posix::robust_mutex get_lock;
     std::atomic<offset_t> head;          // the next record to take
     std::atomic<std::uint64_t> get_seq;  // records taken, published
-    // Events: bumped by one side after its commit when the other side said
-    // it sleeps. "Sleeping" is a tag, not a count: a sleeper writes the tag
-    // of the event value it sleeps on, a waker bumps the event, wakes, and
-    // clears the tag it saw only if no sleeper wrote a newer one since; so
-    // one killed while asleep costs one spare wake-up, a waker killed before
-    // its wake leaves the tag for the next waker, and a stream of commits
-    // costs one wake-up per round of sleepers.
-    alignas(64) std::atomic<std::uint32_t> items_event;
-    std::atomic<std::uint32_t> item_sleepers;
-    alignas(64) std::atomic<std::uint32_t> space_event;
-    std::atomic<std::uint32_t> space_sleepers;
+    // Bumped by one side after its commit when the other side said it
+    // sleeps (posix::wake_point: survives killed sleepers and wakers).
+    alignas(64) posix::wake_point items;
+    alignas(64) posix::wake_point space;
     // JoinableQueue.
     alignas(64) std::atomic<std::uint64_t> done;
-    std::atomic<std::uint32_t> join_event;
-    std::atomic<std::uint32_t> join_sleepers;
+    posix::wake_point joined;
 };
 
 namespace {
@@ -193,78 +182,14 @@ void repair_head(const log_view& log, queue_block& q) {
     q.get_seq.store(c ? stale + (((c >> 24) - stale) & seq_mask) : q.put_seq.load(), std::memory_order_release);
 }
 
-constexpr std::uint32_t sleeper_tag(std::uint32_t event) noexcept { return event << 1 | 1; }
-
-// A sleeper says it sleeps on the value returned (then checks its condition
-// once more, and sleeps on that value if it still holds).
-std::uint32_t arm_sleep(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
-    for (;;) {
-        const std::uint32_t e = event.load(std::memory_order_seq_cst);
-        sleepers.store(sleeper_tag(e), std::memory_order_seq_cst);
-        std::atomic_thread_fence(std::memory_order_seq_cst);  // the tag before the condition's check
-        if (event.load(std::memory_order_seq_cst) == e) return e;
-    }
-}
-
-void wake_all(std::atomic<std::uint32_t>& event, std::atomic<std::uint32_t>& sleepers) noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);  // the commit before the tag's load
-    std::uint32_t seen = sleepers.load(std::memory_order_relaxed);
-    if (seen == 0) return;
-    event.fetch_add(1, std::memory_order_release);
-    posix::futex_wake(event, INT_MAX);
-    sleepers.compare_exchange_strong(seen, 0);  // not a tag written after the bump
-}
-
-// One side's lock, with the repair its dead previous owner calls for.
-class side_lock {
-public:
-    side_lock(posix::robust_mutex& m, posix::deadline until) : m_(m) {
-        auto got = m_.lock_until(until);
-        if (!got) return;
-        held_ = true;
-        died_ = *got == posix::robust_mutex::acquired::owner_died;
-    }
-    ~side_lock() { unlock(); }
-    side_lock(const side_lock&) = delete;
-    side_lock& operator=(const side_lock&) = delete;
-    bool held() const noexcept { return held_; }
-    bool owner_died() const noexcept { return died_; }
-    void unlock() noexcept {
-        if (held_) m_.unlock();
-        held_ = false;
-    }
-
-private:
-    posix::robust_mutex& m_;
-    bool held_ = false;
-    bool died_ = false;
-};
-
-// Spins until `ready()` or spin_time passes.
-template <class F>
-bool spin_until(F ready) {
-    const auto stop = posix::clock::now() + spin_time;
-    for (;;) {
-        for (int i = 0; i < 64; ++i) {
-            if (ready()) return true;
-            posix::cpu_relax();
-        }
-        if (posix::clock::now() >= stop) return false;
-    }
-}
-
 }  // namespace
 
-offset_t shared_queue::create(arena& a, std::uint64_t maxsize) {
-    void* mem = a.allocate(sizeof(queue_block), 64);
-    offset_t first = 0;
-    try {
-        first = a.take_segments(1);
-    } catch (...) {
-        a.deallocate(mem);
-        throw;
-    }
-    auto* q = new (mem) queue_block{};
+std::size_t shared_queue::block_bytes() noexcept { return sizeof(queue_block); }
+std::size_t shared_queue::block_align() noexcept { return alignof(queue_block); }
+
+void shared_queue::create(arena& a, offset_t block, std::uint64_t maxsize) {
+    const offset_t first = a.take_segments(1);
+    auto* q = new (a.at<void>(block)) queue_block{};
     q->magic = queue_magic;
     q->maxsize = maxsize;
     log_view log{a};
@@ -272,7 +197,6 @@ offset_t shared_queue::create(arena& a, std::uint64_t maxsize) {
     q->set(first + data_start, 0);
     q->head.store(first + data_start, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
-    return a.offset_of(q);
 }
 
 shared_queue::shared_queue(arena& a, offset_t block) noexcept
@@ -288,24 +212,24 @@ void shared_queue::destroy() noexcept {
     a_->give_segments(first, last, count);
     q_->magic = 0;
     q_->~queue_block();
-    a_->deallocate(q_);
 }
 
 bool shared_queue::put(std::string_view bytes, posix::deadline until) {
     queue_block& q = *q_;
     const log_view log{*a_};
     for (bool spun = false;;) {
-        // Unbounded: put never gives up (the lock is held for a copy at most).
-        side_lock lock(q.put_lock, q.maxsize ? until : std::nullopt);
+        // Bounded or not, the lock is waited for until `until` only (another
+        // producer may hold it for the copy of a message of any size).
+        posix::robust_guard lock(q.put_lock, until);
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             // The consumers' lock too (put_lock, then get_lock: get() never
             // takes put_lock), so head and get_seq hold still.
-            side_lock consumers(q.get_lock, std::nullopt);
+            posix::robust_guard consumers(q.get_lock);
             if (consumers.owner_died()) repair_head(log, q);
             repair_tail(log, q);
             consumers.unlock();
-            wake_all(q.items_event, q.item_sleepers);
+            q.items.wake_all();
         }
         if (q.maxsize &&
             static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_acquire)) >=
@@ -315,18 +239,20 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
             if (!spun) {
                 lock.unlock();
                 spun = true;
-                spin_until([&] {
-                    return static_cast<std::int64_t>(q.put_seq.load(std::memory_order_relaxed) -
-                                                     q.get_seq.load(std::memory_order_acquire)) <
-                           static_cast<std::int64_t>(q.maxsize);
-                });
+                posix::spin_until(
+                    [&] {
+                        return static_cast<std::int64_t>(q.put_seq.load(std::memory_order_relaxed) -
+                                                         q.get_seq.load(std::memory_order_acquire)) <
+                               static_cast<std::int64_t>(q.maxsize);
+                    },
+                    spin_time);
                 continue;
             }
-            const std::uint32_t event = arm_sleep(q.space_event, q.space_sleepers);
+            const std::uint32_t event = q.space.arm();
             const bool full = static_cast<std::int64_t>(q.now().next_seq - q.get_seq.load(std::memory_order_seq_cst)) >=
                               static_cast<std::int64_t>(q.maxsize);
             lock.unlock();
-            if (full) posix::futex_wait(q.space_event, event, slice_of(until));
+            if (full) posix::sleep_slice(q.space.event, event, until, wait_slice);
             continue;
         }
         // The header at the tail is 0 (nothing committed there): write the
@@ -360,7 +286,7 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         q.set(end, next_seq + 1);
         q.put_seq.store(next_seq + 1, std::memory_order_release);
         lock.unlock();
-        wake_all(q.items_event, q.item_sleepers);
+        q.items.wake_all();
         return true;
     }
 }
@@ -369,11 +295,11 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
     queue_block& q = *q_;
     const log_view log{*a_};
     for (bool spun = false;;) {
-        side_lock lock(q.get_lock, until);
+        posix::robust_guard lock(q.get_lock, until);
         if (!lock.held()) return false;
         if (lock.owner_died()) {
             repair_head(log, q);
-            wake_all(q.space_event, q.space_sleepers);
+            q.space.wake_all();
         }
         const offset_t head = q.head.load(std::memory_order_relaxed);
         const offset_t at = log.readable(head);
@@ -384,13 +310,13 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
                 // Empty: spin on the next header without the lock, then sleep.
                 lock.unlock();
                 spun = true;
-                spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; });
+                posix::spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; }, spin_time);
                 continue;
             }
-            const std::uint32_t event = arm_sleep(q.items_event, q.item_sleepers);  // pairs with wake_all's fence
+            const std::uint32_t event = q.items.arm();  // pairs with wake_all's fence
             const bool empty = log.committed(head) == 0;
             lock.unlock();
-            if (empty) posix::futex_wait(q.items_event, event, slice_of(until));
+            if (empty) posix::sleep_slice(q.items.event, event, until, wait_slice);
             continue;
         }
         auto [len, data] = log.payload(at, commit);
@@ -433,7 +359,7 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
         q.get_seq.store(q.get_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
         lock.unlock();
         if (count) a_->give_segments(first, last, count);
-        if (q.maxsize) wake_all(q.space_event, q.space_sleepers);
+        if (q.maxsize) q.space.wake_all();
         if (failed) std::rethrow_exception(failed);
         return true;
     }
@@ -452,6 +378,9 @@ bool shared_queue::empty() const noexcept {
 
 std::uint64_t shared_queue::maxsize() const noexcept { return q_->maxsize; }
 
+posix::robust_mutex& shared_queue::producer_lock() const noexcept { return q_->put_lock; }
+posix::robust_mutex& shared_queue::consumer_lock() const noexcept { return q_->get_lock; }
+
 void shared_queue::task_done() {
     queue_block& q = *q_;
     std::uint64_t d = q.done.load();
@@ -460,7 +389,7 @@ void shared_queue::task_done() {
         if (d >= bound) throw Error("task_done() called too many times");
         if (q.done.compare_exchange_weak(d, d + 1)) break;
     }
-    if (d + 1 >= q.put_seq.load()) wake_all(q.join_event, q.join_sleepers);
+    if (d + 1 >= q.put_seq.load()) q.joined.wake_all();
 }
 
 bool shared_queue::join(posix::deadline until) {
@@ -468,8 +397,8 @@ bool shared_queue::join(posix::deadline until) {
     for (;;) {
         if (q.done.load() >= q.put_seq.load()) return true;
         if (passed(until)) return false;
-        const std::uint32_t event = arm_sleep(q.join_event, q.join_sleepers);
-        if (q.done.load() < q.put_seq.load()) posix::futex_wait(q.join_event, event, slice_of(until));
+        const std::uint32_t event = q.joined.arm();
+        if (q.done.load() < q.put_seq.load()) posix::sleep_slice(q.joined.event, event, until, wait_slice);
     }
 }
 

@@ -14,15 +14,16 @@
 // recording it); from a dead consumer it re-derives the count of records
 // taken. Nothing needs more repair.
 //
-// Waiting: a short spin on the next header, then a futex wait on an event
-// word the other side bumps after its commit when someone said it sleeps
-// (every sleeper is woken: one killed after its wake-up cannot strand
-// the others). Waits are sliced so that nothing depends on a single wake-up.
+// Waiting (posix/waiting.hpp): a short spin on the next header, then a sliced
+// sleep on the other side's wake_point, which that side bumps after its
+// commit when someone said it sleeps (every sleeper is woken: one killed
+// after its wake-up cannot strand the others).
 //
 // Whole segments go back to the arena's pool as the head leaves them.
 #pragma once
 
 #include "posix/poll.hpp"
+#include "posix/robust_mutex.hpp"
 #include "transport/arena.hpp"
 
 #include <cstddef>
@@ -45,18 +46,22 @@ public:
         void* ctx;
     };
 
-    /// Makes an empty queue in `a`; returns its block's offset. `maxsize` 0
-    /// means unbounded. Throws as arena::allocate.
-    static offset_t create(arena& a, std::uint64_t maxsize);
+    /// Bytes and alignment of a queue's block (a shared_handle's payload).
+    static std::size_t block_bytes() noexcept;
+    static std::size_t block_align() noexcept;
+    /// Makes an empty queue in the zeroed block at `block` of `a`. `maxsize`
+    /// 0 means unbounded. Throws as arena::take_segments.
+    static void create(arena& a, offset_t block, std::uint64_t maxsize);
 
     /// The queue at `block` in `a` (a view: copying it copies no queue).
     shared_queue(arena& a, offset_t block) noexcept;
 
-    /// Frees the queue and its segments; nobody may use it afterwards.
+    /// Gives the queue's segments (and the messages in them) back to the
+    /// arena; nobody may use it afterwards. The block itself is its handle's.
     void destroy() noexcept;
 
-    /// Appends `bytes`. A bounded queue waits for room until `until`: false if
-    /// it is still full then. Throws std::bad_alloc / mproc::Error when the
+    /// Appends `bytes`. Waits until `until` for the producers' lock and, when
+    /// bounded, for room: false if it could not put by then. Throws std::bad_alloc / mproc::Error when the
     /// arena cannot give memory (the queue is unchanged).
     bool put(std::string_view bytes, posix::deadline until);
 
@@ -79,6 +84,10 @@ public:
     bool join(posix::deadline until);
 
     offset_t block() const noexcept { return block_; }
+    /// The producers' and the consumers' locks (tests hold them, or kill
+    /// their holders, to drive the waiting and repair paths directly).
+    posix::robust_mutex& producer_lock() const noexcept;
+    posix::robust_mutex& consumer_lock() const noexcept;
 
 private:
     arena* a_;

@@ -44,6 +44,10 @@ private:
 /// not passed or was already taken, mproc::ProcessError outside a task.
 posix::unique_fd import_fd(std::uint32_t index);
 
+/// The descriptor passed at `index` with the task being decoded on this
+/// thread (taken or not: for checking what a handle claims), else -1.
+int passed_descriptor(std::uint32_t index) noexcept;
+
 /// True while a task's arguments are being decoded on this thread (before
 /// finish_import): a handle default-constructed there is about to be loaded,
 /// so it makes nothing of its own.
