@@ -37,12 +37,14 @@
 #pragma once
 
 #include <mproc/codec.hpp>
+#include <mproc/detail/checked_count.hpp>
 #include <mproc/detail/fd_transfer.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -166,10 +168,11 @@ class Queue {
 public:
     using duration = std::chrono::duration<double>;
 
-    /// An empty queue; `maxsize` 0 means unbounded (put never blocks),
-    /// else put waits while `maxsize` messages are waiting. Throws
-    /// std::system_error when the shared memory cannot be made.
-    explicit Queue(std::size_t maxsize = 0) : core_(maxsize) {}
+    /// An empty queue; `maxsize` 0 or less means unbounded (as Python's;
+    /// maxsize() then says 0), else put waits while `maxsize` messages are
+    /// waiting. Throws std::system_error when the shared memory cannot be made.
+    template <std::integral N = std::size_t>
+    explicit Queue(N maxsize = 0) : core_(detail::queue_bound(maxsize)) {}
 
     /// Puts `obj`; on a bounded queue waits for room (Python: put).
     void put(const T& obj) { put_for(obj, std::nullopt); }
@@ -242,7 +245,9 @@ protected:
 template <class T>
 class JoinableQueue : public Queue<T> {
 public:
-    explicit JoinableQueue(std::size_t maxsize = 0) : Queue<T>(maxsize) {}
+    /// As Queue's: `maxsize` 0 or less means unbounded.
+    template <std::integral N = std::size_t>
+    explicit JoinableQueue(N maxsize = 0) : Queue<T>(maxsize) {}
 
     /// One message taken with get() is processed. Throws mproc::Error when
     /// called more often than messages were put.

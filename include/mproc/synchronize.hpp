@@ -37,11 +37,14 @@
 ///  - std::bad_alloc / std::system_error: the shared memory cannot grow.
 #pragma once
 
+#include <mproc/detail/checked_count.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>
 
 #include <chrono>
+#include <climits>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -181,8 +184,14 @@ public:
 /// A counting semaphore (Python: multiprocessing.Semaphore).
 class Semaphore {
 public:
-    /// Starts at `value`. Throws std::bad_alloc / std::system_error.
-    explicit Semaphore(unsigned value = 1) : Semaphore(value, false) {}
+    /// Python's SEM_VALUE_MAX on Linux: the largest initial value.
+    static constexpr unsigned value_max = INT_MAX;
+
+    /// Starts at `value`. Throws std::invalid_argument for a value below 0
+    /// or above value_max (Python: ValueError), std::bad_alloc /
+    /// std::system_error.
+    template <std::integral N = int>
+    explicit Semaphore(N value = 1) : Semaphore(checked(value), false) {}
 
     /// Takes a unit: with `block` false only if one is there now, else waits
     /// at most `timeout` (nullopt: forever). Returns whether it took one.
@@ -208,6 +217,10 @@ public:
 
 protected:
     Semaphore(unsigned value, bool bounded);
+    template <std::integral N>
+    static unsigned checked(N value) {
+        return detail::in_range(value, 0, value_max, "mproc::Semaphore: the initial value");
+    }
 
 private:
     detail::shared_block block_;
@@ -218,7 +231,9 @@ private:
 /// mproc::Error.
 class BoundedSemaphore : public Semaphore {
 public:
-    explicit BoundedSemaphore(unsigned value = 1) : Semaphore(value, true) {}
+    /// As Semaphore's.
+    template <std::integral N = int>
+    explicit BoundedSemaphore(N value = 1) : Semaphore(checked(value), true) {}
 };
 
 /// A flag processes wait for (Python: multiprocessing.Event).
@@ -323,9 +338,15 @@ class Barrier {
 public:
     using action_type = void (*)();
 
-    /// Throws std::invalid_argument for 0 parties, std::bad_alloc /
-    /// std::system_error.
-    explicit Barrier(unsigned parties, action_type action = nullptr, detail::timeout_t timeout = std::nullopt);
+    /// More parties can never meet: Linux has at most 2^22 thread ids.
+    static constexpr unsigned parties_max = 1u << 22;
+
+    /// Throws std::invalid_argument for parties outside [1, parties_max]
+    /// (before allocating anything; Python: ValueError) or a NaN timeout,
+    /// std::bad_alloc / std::system_error.
+    template <std::integral N>
+    explicit Barrier(N parties, action_type action = nullptr, detail::timeout_t timeout = std::nullopt)
+        : Barrier(checked_t{}, detail::in_range(parties, 1, parties_max, "mproc::Barrier: parties"), action, timeout) {}
 
     /// Waits until `parties` have called wait() (at most `timeout`, else the
     /// barrier's default timeout); returns this party's arrival index
@@ -352,6 +373,9 @@ public:
     Barrier() = default;  // for decoding only
 
 private:
+    struct checked_t {};
+    Barrier(checked_t, unsigned parties, action_type action, detail::timeout_t timeout);
+
     detail::shared_block block_;
     action_type action_ = nullptr;
     detail::timeout_t timeout_;
