@@ -33,7 +33,9 @@
 ///    by a process killed while allocating queue memory;
 ///  - mproc::ProtocolError: get() of a message that is not a T (the message
 ///    is consumed);
-///  - std::bad_alloc: the shared memory cannot grow (the message is not put).
+///  - std::bad_alloc: the shared memory cannot grow (the message is not put;
+///    also past a file-size limit, `ulimit -f`, which never kills the
+///    program with SIGXFSZ).
 #pragma once
 
 #include <mproc/codec.hpp>
