@@ -11,11 +11,20 @@
 /// the process family's shared memory (a memfd: nothing in /dev/shm, no
 /// descriptor per object, nothing left after the family ends).
 ///
-/// Where mproc goes further than Python: a process (or thread) that dies
-/// holding a Lock or an RLock (or a Condition's lock, a Value's lock) does
-/// not deadlock the others: the next acquirer gets the lock, within
+/// Where mproc goes further than Python: a process that dies holding a
+/// Lock or an RLock (or a Condition's lock, a Value's lock) does not
+/// deadlock the others: the next acquirer gets the lock, within
 /// milliseconds of the death, and previous_owner_died() tells it so (it may
-/// want to check what the lock guards). A waiter killed inside
+/// want to check what the lock guards). A lock is held by a process, not by
+/// the thread that took it (Python: a Lock is not owned by a thread): one
+/// taken by a thread that has ended stays held while its process lives (a
+/// Lock may then be released by another thread; an RLock, as Python's,
+/// stays held until the process ends). A holder is recognised by its pid
+/// and its birth (its pidfd's inode, unique for the boot on Linux 6.9+; else
+/// its start time in clock ticks), so a new process given a dead holder's
+/// pid is not taken for it; processes in another pid namespace never take a
+/// lock over from a holder they cannot see (its death is then not
+/// recovered for them, as in Python). A waiter killed inside
 /// Condition::wait, Event::wait or a Semaphore's acquire leaves nothing
 /// behind; one killed inside Barrier::wait breaks the barrier (see Barrier).
 ///
