@@ -18,6 +18,8 @@
 #include <mproc/synchronize.hpp>
 #include <mproc/start_method.hpp>
 
+#include <concepts>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -62,16 +64,16 @@ public:
     /// Queues (Python: ctx.Queue(), ctx.SimpleQueue(), ctx.JoinableQueue()):
     /// the same under every start method, passed to this context's
     /// processes as arguments.
-    template <class T>
-    mproc::Queue<T> Queue(std::size_t maxsize = 0) const {
+    template <class T, std::integral N = std::size_t>
+    mproc::Queue<T> Queue(N maxsize = 0) const {
         return mproc::Queue<T>(maxsize);
     }
     template <class T>
     mproc::SimpleQueue<T> SimpleQueue() const {
         return mproc::SimpleQueue<T>();
     }
-    template <class T>
-    mproc::JoinableQueue<T> JoinableQueue(std::size_t maxsize = 0) const {
+    template <class T, std::integral N = std::size_t>
+    mproc::JoinableQueue<T> JoinableQueue(N maxsize = 0) const {
         return mproc::JoinableQueue<T>(maxsize);
     }
 
@@ -80,13 +82,16 @@ public:
     /// processes as arguments.
     mproc::Lock Lock() const { return mproc::Lock(); }
     mproc::RLock RLock() const { return mproc::RLock(); }
-    mproc::Semaphore Semaphore(unsigned value = 1) const { return mproc::Semaphore(value); }
-    mproc::BoundedSemaphore BoundedSemaphore(unsigned value = 1) const { return mproc::BoundedSemaphore(value); }
+    template <std::integral N = int>
+    mproc::Semaphore Semaphore(N value = 1) const { return mproc::Semaphore(value); }
+    template <std::integral N = int>
+    mproc::BoundedSemaphore BoundedSemaphore(N value = 1) const { return mproc::BoundedSemaphore(value); }
     mproc::Event Event() const { return mproc::Event(); }
     mproc::Condition Condition() const { return mproc::Condition(); }
     mproc::Condition Condition(const mproc::Lock& lock) const { return mproc::Condition(lock); }
     mproc::Condition Condition(const mproc::RLock& lock) const { return mproc::Condition(lock); }
-    mproc::Barrier Barrier(unsigned parties, mproc::Barrier::action_type action = nullptr,
+    template <std::integral N>
+    mproc::Barrier Barrier(N parties, mproc::Barrier::action_type action = nullptr,
                            std::optional<std::chrono::duration<double>> timeout = std::nullopt) const {
         return mproc::Barrier(parties, action, timeout);
     }
@@ -97,16 +102,16 @@ public:
     mproc::Value<T> Value(const T& init = T{}, bool lock = true) const {
         return mproc::Value<T>(init, lock);
     }
-    template <class T>
-    mproc::Array<T> Array(std::size_t n, bool lock = true) const {
+    template <class T, std::integral N>
+    mproc::Array<T> Array(N n, bool lock = true) const {
         return mproc::Array<T>(n, lock);
     }
     template <class T>
     mproc::RawValue<T> RawValue(const T& init = T{}) const {
         return mproc::RawValue<T>(init);
     }
-    template <class T>
-    mproc::RawArray<T> RawArray(std::size_t n) const {
+    template <class T, std::integral N>
+    mproc::RawArray<T> RawArray(N n) const {
         return mproc::RawArray<T>(n);
     }
 

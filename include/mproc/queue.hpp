@@ -33,10 +33,13 @@
 ///    by a process killed while allocating queue memory;
 ///  - mproc::ProtocolError: get() of a message that is not a T (the message
 ///    is consumed);
-///  - std::bad_alloc: the shared memory cannot grow (the message is not put).
+///  - std::bad_alloc: the shared memory cannot grow (the message is not put;
+///    also past a file-size limit, `ulimit -f`, which never kills the
+///    program with SIGXFSZ).
 #pragma once
 
 #include <mproc/codec.hpp>
+#include <mproc/detail/checked_count.hpp>
 #include <mproc/detail/fd_transfer.hpp>
 #include <mproc/detail/shared_handle.hpp>
 #include <mproc/errors.hpp>
@@ -45,6 +48,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -168,12 +172,14 @@ class Queue {
 public:
     using duration = std::chrono::duration<double>;
 
-    /// An empty queue; `maxsize` 0 means unbounded (put never waits for
-    /// room), else put waits while `maxsize` messages are waiting. What a put
-    /// waits for besides room: the producers' lock, held by another producer
-    /// while it copies its message in (for as long as that copy takes). Throws
-    /// std::system_error when the shared memory cannot be made.
-    explicit Queue(std::size_t maxsize = 0) : core_(maxsize) {}
+    /// An empty queue; `maxsize` 0 or less means unbounded (as Python's;
+    /// maxsize() then says 0; put never waits for room), else put waits while
+    /// `maxsize` messages are waiting. What a put waits for besides room: the
+    /// producers' lock, held by another producer while it copies its message
+    /// in (for as long as that copy takes). Throws std::system_error when the
+    /// shared memory cannot be made.
+    template <std::integral N = std::size_t>
+    explicit Queue(N maxsize = 0) : core_(detail::queue_bound(maxsize)) {}
 
     /// Puts `obj`; waits for the producers' lock and, on a bounded queue,
     /// for room (Python: put).
@@ -240,7 +246,9 @@ protected:
 template <class T>
 class JoinableQueue : public Queue<T> {
 public:
-    explicit JoinableQueue(std::size_t maxsize = 0) : Queue<T>(maxsize) {}
+    /// As Queue's: `maxsize` 0 or less means unbounded.
+    template <std::integral N = std::size_t>
+    explicit JoinableQueue(N maxsize = 0) : Queue<T>(maxsize) {}
 
     /// One message taken with get() is processed. Throws mproc::Error when
     /// called more often than messages were put.

@@ -3,7 +3,8 @@
 /// RawArray).
 ///
 ///     mproc::Value<int> counter(0);
-///     { std::lock_guard g(counter.get_lock()); counter.set(counter.value() + 1); }
+///     counter += 1;                       // atomic under its lock; also fetch_add, modify(fn)
+///     { std::lock_guard g(counter.get_lock()); counter.set(counter.value() * 2); }
 ///     mproc::Array<double> arr(1024);
 ///     arr[3] = 1.5;                       // under the array's lock
 ///     std::span<double> view = arr.span();  // raw: hold get_lock() yourself
@@ -28,10 +29,13 @@
 /// shared memory cannot grow).
 #pragma once
 
+#include <mproc/detail/checked_count.hpp>
 #include <mproc/synchronize.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <mutex>
@@ -68,7 +72,10 @@ private:
 class array_core {
 public:
     array_core() noexcept : block_(shared_kind::array) {}
-    /// Copies `n` elements from `init` (null: zeroes).
+    /// Copies `n` elements from `init` (null: zeroes). Throws
+    /// std::length_error when `n` elements of `size` bytes exceed what an
+    /// address space can hold, std::bad_alloc when the shared memory cannot
+    /// grow that far.
     array_core(std::size_t size, std::size_t align, std::size_t n, const void* init);
     void* data() const;
     std::size_t size() const;
@@ -153,6 +160,51 @@ public:
         detail::maybe_locked g(lock_, locked_);
         core_.store(&v);
     }
+    /// Read-modify-write under the lock: `fn` gets the value (as T&, to
+    /// change in place, or as T, returning the new one) and no other
+    /// process or thread using the lock reads or writes in between (Python:
+    /// `with v.get_lock(): v.value = fn(v.value)`). Returns the new value.
+    /// If `fn` throws, the value is unchanged; a process killed meanwhile
+    /// leaves the old value or the new one. Made with lock = false (as
+    /// Python's lock=False) it is a plain read and write, not atomic.
+    template <class F>
+        requires std::invocable<F&, T&>
+    T modify(F fn) {
+        detail::maybe_locked g(lock_, locked_);
+        T v;
+        core_.load(&v);
+        if constexpr (std::is_convertible_v<std::invoke_result_t<F&, T&>, T>)
+            v = fn(v);
+        else
+            fn(v);
+        core_.store(&v);
+        return v;
+    }
+    /// Adds / subtracts `d` under the lock; returns the value before (as
+    /// std::atomic's).
+    T fetch_add(const T& d)
+        requires arithmetic
+    {
+        return modify_from([&](T& v) { v += d; });
+    }
+    T fetch_sub(const T& d)
+        requires arithmetic
+    {
+        return modify_from([&](T& v) { v -= d; });
+    }
+    /// `v += d` / `v -= d`: atomic under the lock (unlike Python's
+    /// `v.value += d`, which needs `with v.get_lock():`); return the new value.
+    T operator+=(const T& d)
+        requires arithmetic
+    {
+        return modify([&](T& v) { v += d; });
+    }
+    T operator-=(const T& d)
+        requires arithmetic
+    {
+        return modify([&](T& v) { v -= d; });
+    }
+
     /// The lock (Python: get_lock). Throws mproc::Error for lock = false.
     RLock& get_lock() {
         if (!locked_) throw Error("mproc::Value::get_lock: made with lock = false");
@@ -165,6 +217,18 @@ public:
     }
 
 private:
+    static constexpr bool arithmetic = std::is_arithmetic_v<T> && !std::is_same_v<T, bool>;
+    // modify(), returning the value before.
+    template <class F>
+    T modify_from(F change) {
+        T old{};
+        modify([&](T& v) {
+            old = v;
+            change(v);
+        });
+        return old;
+    }
+
     detail::value_core core_;
     mutable RLock lock_;
     bool locked_;
@@ -177,8 +241,14 @@ class RawArray {
     static_assert(std::is_trivially_copyable_v<T>, "mproc::RawArray<T>: T must be trivially copyable");
 
 public:
-    /// `n` value-initialised elements.
-    explicit RawArray(std::size_t n = 0) : core_(sizeof(T), alignof(T), n, nullptr) { fill(n); }
+    /// `n` value-initialised elements. Throws std::invalid_argument for a
+    /// negative `n`, std::length_error when the bytes overflow,
+    /// std::bad_alloc / std::system_error.
+    template <std::integral N = std::size_t>
+    explicit RawArray(N n = 0)
+        : core_(sizeof(T), alignof(T), detail::non_negative(n, "mproc::RawArray: the length"), nullptr) {
+        fill(size());
+    }
     RawArray(std::initializer_list<T> init) : core_(sizeof(T), alignof(T), init.size(), init.begin()) {}
     template <std::ranges::input_range R>
         requires std::convertible_to<std::ranges::range_value_t<R>, T> && (!std::integral<R>)
@@ -242,10 +312,15 @@ public:
     };
 
     /// `n` value-initialised elements, with a new RLock (none if `lock` is
-    /// false). Throws std::bad_alloc / std::system_error.
-    explicit Array(std::size_t n = 0, bool lock = true)
-        : core_(sizeof(T), alignof(T), n, nullptr), lock_(make_lock(lock)), locked_(lock) {
-        if (n && core_.data()) std::uninitialized_fill_n(data(), n, T{});
+    /// false). Throws std::invalid_argument for a negative `n` (Python:
+    /// ValueError), std::length_error when n * sizeof(T) overflows (Python:
+    /// OverflowError), std::bad_alloc / std::system_error.
+    template <std::integral N = std::size_t>
+    explicit Array(N n = 0, bool lock = true)
+        : core_(sizeof(T), alignof(T), detail::non_negative(n, "mproc::Array: the length"), nullptr),
+          lock_(make_lock(lock)),
+          locked_(lock) {
+        if (size() && core_.data()) std::uninitialized_fill_n(data(), size(), T{});
     }
     Array(std::initializer_list<T> init, bool lock = true)
         : core_(sizeof(T), alignof(T), init.size(), init.begin()), lock_(make_lock(lock)), locked_(lock) {}

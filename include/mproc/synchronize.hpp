@@ -11,11 +11,20 @@
 /// the process family's shared memory (a memfd: nothing in /dev/shm, no
 /// descriptor per object, nothing left after the family ends).
 ///
-/// Where mproc goes further than Python: a process (or thread) that dies
-/// holding a Lock or an RLock (or a Condition's lock, a Value's lock) does
-/// not deadlock the others: the next acquirer gets the lock, within
+/// Where mproc goes further than Python: a process that dies holding a
+/// Lock or an RLock (or a Condition's lock, a Value's lock) does not
+/// deadlock the others: the next acquirer gets the lock, within
 /// milliseconds of the death, and previous_owner_died() tells it so (it may
-/// want to check what the lock guards). A waiter killed inside
+/// want to check what the lock guards). A lock is held by a process, not by
+/// the thread that took it (Python: a Lock is not owned by a thread): one
+/// taken by a thread that has ended stays held while its process lives (a
+/// Lock may then be released by another thread; an RLock, as Python's,
+/// stays held until the process ends). A holder is recognised by its pid
+/// and its birth (its pidfd's inode, unique for the boot on Linux 6.9+; else
+/// its start time in clock ticks), so a new process given a dead holder's
+/// pid is not taken for it; processes in another pid namespace never take a
+/// lock over from a holder they cannot see (its death is then not
+/// recovered for them, as in Python). A waiter killed inside
 /// Condition::wait, Event::wait or a Semaphore's acquire leaves nothing
 /// behind; one killed inside Barrier::wait breaks the barrier (see Barrier).
 ///
@@ -38,11 +47,14 @@
 #pragma once
 
 #include <mproc/detail/shared_handle.hpp>
+#include <mproc/detail/checked_count.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>
 
 #include <chrono>
+#include <climits>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -134,8 +146,14 @@ public:
 /// A counting semaphore (Python: multiprocessing.Semaphore).
 class Semaphore {
 public:
-    /// Starts at `value`. Throws std::bad_alloc / std::system_error.
-    explicit Semaphore(unsigned value = 1) : Semaphore(value, false) {}
+    /// Python's SEM_VALUE_MAX on Linux: the largest initial value.
+    static constexpr unsigned value_max = INT_MAX;
+
+    /// Starts at `value`. Throws std::invalid_argument for a value below 0
+    /// or above value_max (Python: ValueError), std::bad_alloc /
+    /// std::system_error.
+    template <std::integral N = int>
+    explicit Semaphore(N value = 1) : Semaphore(checked(value), false) {}
 
     /// Takes a unit: with `block` false only if one is there now, else waits
     /// at most `timeout` (nullopt: forever). Returns whether it took one.
@@ -161,6 +179,10 @@ public:
 
 protected:
     Semaphore(unsigned value, bool bounded);
+    template <std::integral N>
+    static unsigned checked(N value) {
+        return detail::in_range(value, 0, value_max, "mproc::Semaphore: the initial value");
+    }
 
 private:
     detail::shared_handle block_;
@@ -171,7 +193,9 @@ private:
 /// mproc::Error.
 class BoundedSemaphore : public Semaphore {
 public:
-    explicit BoundedSemaphore(unsigned value = 1) : Semaphore(value, true) {}
+    /// As Semaphore's.
+    template <std::integral N = int>
+    explicit BoundedSemaphore(N value = 1) : Semaphore(checked(value), true) {}
 };
 
 /// A flag processes wait for (Python: multiprocessing.Event).
@@ -277,9 +301,15 @@ class Barrier {
 public:
     using action_type = void (*)();
 
-    /// Throws std::invalid_argument for 0 parties, std::bad_alloc /
-    /// std::system_error.
-    explicit Barrier(unsigned parties, action_type action = nullptr, detail::timeout_t timeout = std::nullopt);
+    /// More parties can never meet: Linux has at most 2^22 thread ids.
+    static constexpr unsigned parties_max = 1u << 22;
+
+    /// Throws std::invalid_argument for parties outside [1, parties_max]
+    /// (before allocating anything; Python: ValueError) or a NaN timeout,
+    /// std::bad_alloc / std::system_error.
+    template <std::integral N>
+    explicit Barrier(N parties, action_type action = nullptr, detail::timeout_t timeout = std::nullopt)
+        : Barrier(checked_t{}, detail::in_range(parties, 1, parties_max, "mproc::Barrier: parties"), action, timeout) {}
 
     /// Waits until `parties` have called wait() (at most `timeout`, else the
     /// barrier's default timeout); returns this party's arrival index
@@ -306,6 +336,9 @@ public:
     Barrier() : block_(detail::shared_kind::barrier) {}  // for decoding only
 
 private:
+    struct checked_t {};
+    Barrier(checked_t, unsigned parties, action_type action, detail::timeout_t timeout);
+
     detail::shared_handle block_;
     action_type action_ = nullptr;
     detail::timeout_t timeout_;

@@ -16,12 +16,17 @@ namespace {
 
 sync::barrier_block& block_of(const detail::shared_handle& b) { return *static_cast<sync::barrier_block*>(b.checked()); }
 
+detail::timeout_t checked_timeout(detail::timeout_t timeout) {
+    if (timeout && std::isnan(timeout->count())) throw std::invalid_argument("mproc::Barrier: the timeout is NaN");
+    return timeout;
+}
+
 }  // namespace
 
-Barrier::Barrier(unsigned parties, action_type action, detail::timeout_t timeout)
-    : block_(detail::shared_kind::barrier, (parties ? sync::barrier_block_bytes(parties) : 64), 64), action_(action), timeout_(timeout) {
-    if (parties == 0) throw std::invalid_argument("mproc::Barrier: parties must be at least 1");
-    if (timeout && std::isnan(timeout->count())) throw std::invalid_argument("mproc::Barrier: the timeout is NaN");
+// `parties` is in [1, parties_max] (the public constructor checked it).
+Barrier::Barrier(checked_t, unsigned parties, action_type action, detail::timeout_t timeout)
+    : block_(detail::shared_kind::barrier, sync::barrier_block_bytes(parties), 64), action_(action),
+      timeout_(checked_timeout(timeout)) {
     if (void* p = block_.get()) sync::barrier_init(*static_cast<sync::barrier_block*>(p), parties);
 }
 

@@ -3,7 +3,9 @@
 #include "posix/fd.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,9 +69,36 @@ bool same_file(int a, int b) noexcept {
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+const char* file_size_limit::what() const noexcept {
+    return "mproc: the shared memory cannot grow: ftruncate(memfd): File too large (RLIMIT_FSIZE, ulimit -f)";
+}
+
 void grow_file(int fd, std::size_t size) {
-    while (::ftruncate(fd, static_cast<off_t>(size)) != 0)
-        if (errno != EINTR) throw_errno("ftruncate(memfd)");
+    // SIGXFSZ is sent to the calling thread (verified with another thread
+    // leaving it unblocked: the process lived), so this thread's mask is
+    // enough, and other threads' signals are not touched.
+    sigset_t xfsz;
+    sigset_t old;
+    ::sigemptyset(&xfsz);
+    ::sigaddset(&xfsz, SIGXFSZ);
+    ::pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+    sigset_t pending;
+    ::sigpending(&pending);
+    const bool pending_before = ::sigismember(&pending, SIGXFSZ) == 1;  // someone else's: left alone
+    int err = 0;
+    while (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+        if (errno != EINTR) {
+            err = errno;
+            break;
+        }
+    }
+    if (err == EFBIG && !pending_before) {
+        const timespec now{0, 0};
+        ::sigtimedwait(&xfsz, nullptr, &now);  // the one this call raised
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (err == EFBIG) throw file_size_limit();
+    if (err) throw_errno("ftruncate(memfd)", err);
 }
 
 void release_pages(void* p, std::size_t len) noexcept { ::madvise(p, len, MADV_REMOVE); }

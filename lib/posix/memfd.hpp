@@ -7,6 +7,7 @@
 #include <mproc/unique_fd.hpp>
 
 #include <cstddef>
+#include <new>
 
 namespace mproc::posix {
 
@@ -39,13 +40,27 @@ private:
     std::size_t reserve_ = 0;
 };
 
+/// The file cannot grow past the process's file-size limit (EFBIG,
+/// RLIMIT_FSIZE, `ulimit -f`): a std::bad_alloc, which is what the
+/// shared-memory facades promise when their memory cannot grow, whose what()
+/// says why.
+class file_size_limit : public std::bad_alloc {
+public:
+    const char* what() const noexcept override;
+};
+
 /// The size of the file behind `fd` (fstat). Throws std::system_error.
 std::size_t file_size(int fd);
 /// Whether descriptors `a` and `b` name the same open file (fstat: device
 /// and inode). False when either cannot be inspected.
 bool same_file(int a, int b) noexcept;
-/// Grows the file behind `fd` to `size` bytes (ftruncate; never shrinks
-/// callers must ensure it). Throws std::system_error (ENOSPC, ENOMEM...).
+/// Grows the file behind `fd` to `size` bytes (ftruncate; never shrinks:
+/// callers must ensure it). Past RLIMIT_FSIZE the kernel sends SIGXFSZ,
+/// whose default action kills the process: it is blocked in the calling
+/// thread for the call (the kernel sends it to that thread) and the one the
+/// call raised is taken back, so nothing but file_size_limit is seen.
+/// Async-signal-safe until it throws. Throws file_size_limit,
+/// std::system_error (ENOSPC, ENOMEM...).
 void grow_file(int fd, std::size_t size);
 
 /// Gives the pages of [p, p + len) back to the system (MADV_REMOVE): the

@@ -1,6 +1,17 @@
 // Who holds a lock, in a form another process can check: the holder's thread
-// id, and a stamp (thread id + the thread's start time) that tells a live
-// thread from a later one that was given the same id (pid reuse).
+// id (in the lock word), and beside it a stamp naming the holder's process,
+// which is what a takeover follows: a lock is held by a process (Python: a
+// Lock is not owned by a thread), so a holder is dead when its process has
+// ended, not when the thread that took the lock has.
+//
+// The stamp: the process id (bits 0-21), the process's birth (bits 22-53)
+// and a tag of its pid namespace (bits 54-63). The birth tells a live
+// process from a later one given the same pid: the inode of the process's
+// pidfd, which pidfs (Linux 6.9+) never gives to two processes of one boot,
+// else its start time in clock ticks (a pid reused within one tick then
+// passes for the old process: its lock is recovered when the newcomer ends).
+// A checker in another pid namespace cannot see the holder: it never takes
+// the lock over (as Python, which never does).
 #pragma once
 
 #include <cstdint>
@@ -21,30 +32,33 @@ inline std::uint32_t self_tid() noexcept {
     return t ? t : find_self_tid();
 }
 
-/// This thread's stamp: (start time in clock ticks << 22) | tid. Computed
-/// once per thread (a /proc read), renewed in a forked child.
+/// This process's stamp (see above). Computed once per process (a /proc
+/// read and a pidfd), renewed in a forked child.
 inline std::uint64_t self_stamp() noexcept {
     const std::uint64_t s = cached_stamp;
     return s ? s : find_self_stamp();
 }
 
-/// The thread id a stamp names.
+/// The process id a stamp names (its leader's thread id).
 constexpr std::uint32_t stamp_tid(std::uint64_t stamp) noexcept {
     return static_cast<std::uint32_t>(stamp & ((1u << 22) - 1));
 }
 
 /// What a check of a holder found.
 enum class holder_state {
-    alive,   ///< a live thread has that id (and, if the stamp names it, the same start time)
-    dead,    ///< no such thread, or a zombie: it can hold nothing any more
-    reused,  ///< a live thread has the id but started after the stamp's: the
-             ///< stamp's thread is dead, unless the holder has not written its
-             ///< stamp yet (callers confirm over a second look)
+    alive,   ///< its process lives (or cannot be seen from here: another pid namespace)
+    dead,    ///< its process has ended (or is a zombie): it can hold nothing any more
+    reused,  ///< the pid names a later process, or the lock word names a thread
+             ///< of another process than the stamp: the holder is dead, unless a
+             ///< new holder has not written its stamp yet (callers confirm over a
+             ///< second look)
 };
 
-/// Checks thread `tid` (from /proc/TID/stat). `stamp` is what the holder
-/// wrote beside the lock word (0 or another tid's stamp: only liveness is
-/// checked). Never throws.
+/// Checks the holder whose thread `tid` is in the lock word and whose
+/// `stamp` is beside it (0: not written; only the thread's liveness is then
+/// checked). A holder killed between taking the word and writing its stamp
+/// (two adjacent stores) is found dead once the previous stamp's process has
+/// ended. Never throws.
 holder_state check_holder(std::uint32_t tid, std::uint64_t stamp) noexcept;
 
 }  // namespace mproc::posix

@@ -1,5 +1,6 @@
 #include "transport/arena.hpp"
 
+#include "posix/address_space.hpp"
 #include "posix/fork.hpp"
 #include "posix/robust_mutex.hpp"
 
@@ -98,6 +99,25 @@ registry& arenas() {
     return *r;
 }
 
+// The reservation a new arena tries first: 1 TiB of address space (it costs
+// no memory), but never more than an eighth of what RLIMIT_AS still allows
+// (`ulimit -v`: a Lock must not take the budget of the program's own
+// allocations; under a 2 GiB limit that is about 256 MiB). Failing that, a
+// quarter as much, down to least_reserve.
+constexpr std::size_t least_reserve = std::size_t{16} << 20;
+
+std::size_t first_reserve() noexcept {
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer leaves about 1.5 TiB of application address space: a
+    // spawned child often could not map the creator's 1 TiB again.
+    constexpr std::size_t most = std::size_t{64} << 30;
+#else
+    constexpr std::size_t most = std::size_t{1} << 40;
+#endif
+    const std::size_t share = posix::address_space_left() / 8 & ~(arena::segment_size - 1);
+    return std::max(std::min(most, share), least_reserve);
+}
+
 posix::memfd_mapping map_reservation(int fd, std::size_t reserve) {
     return posix::memfd_mapping(fd, reserve, arena::segment_size);
 }
@@ -111,21 +131,13 @@ arena::~arena() = default;
 
 std::unique_ptr<arena> arena::create() {
     posix::unique_fd fd = posix::memfd_create_sized("mproc-arena", initial_file);
-    // As much address space as the system lets us reserve, down to 4 GiB.
-#if defined(__SANITIZE_THREAD__)
-    // ThreadSanitizer leaves about 1.5 TiB of application address space: a
-    // spawned child often could not map the creator's 1 TiB again.
-    constexpr std::size_t first_reserve = std::size_t{64} << 30;
-#else
-    constexpr std::size_t first_reserve = std::size_t{1} << 40;
-#endif
     posix::memfd_mapping map;
-    for (std::size_t reserve = first_reserve;; reserve /= 4) {
+    for (std::size_t reserve = first_reserve();; reserve /= 4) {
         try {
             map = map_reservation(fd.get(), reserve);
             break;
         } catch (const std::system_error&) {
-            if (reserve <= (std::size_t{4} << 30)) throw;
+            if (reserve / 4 < least_reserve) throw;
         }
     }
     const std::uint64_t id = random_id();
