@@ -51,6 +51,7 @@ public:
     std::vector<std::size_t> completed;      // chunk indices in completion order
     std::exception_ptr error;                // the job's failure, when fail_fast
     std::size_t remaining;
+    std::size_t queued = 0;  // chunks waiting in the pool's queue (not handed out)
     bool ready = false;  // complete, and its callbacks have run
     const bool fail_fast;
 };
