@@ -11,6 +11,8 @@
 // and the driver's step() is called with it held (it unlocks around I/O).
 #pragma once
 
+#include "posix/poll.hpp"
+
 #include <mproc/detail/pool_core.hpp>
 #include <mproc/unique_fd.hpp>
 
@@ -18,7 +20,6 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <poll.h>
 #include <thread>
 #include <vector>
 
