@@ -5,8 +5,10 @@
 #include "posix/poll.hpp"
 
 #include <mproc/errors.hpp>
+#include <mproc/os.hpp>
 
 #include <stdexcept>
+#include <utility>
 
 namespace mproc::detail::pool {
 
@@ -17,14 +19,33 @@ constexpr int frames_per_round = 64;
 
 std::exception_ptr broken(const std::string& what) { return std::make_exception_ptr(BrokenPool(what)); }
 
+// The pool whose callbacks this thread is running (join() there would wait
+// for itself).
+thread_local const pool_core* running_callbacks_of = nullptr;
+
 }  // namespace
 
 std::shared_ptr<core> core::create(config cfg) {
     if (cfg.processes < 1) throw std::invalid_argument("mproc::Pool: the number of processes must be at least 1");
-    return std::make_shared<pool_core>(std::move(cfg));
+    // In a forked child the last reference to the parent's pool is dropped
+    // without destroying it: its threads do not exist there, its mutex may
+    // be held, its workers and zygote are the parent's.
+    const pid_t owner = os::getpid();
+    return std::shared_ptr<pool_core>(new pool_core(std::move(cfg)), [owner](pool_core* p) {
+        if (os::getpid() == owner) delete p;
+    });
 }
 
-pool_core::pool_core(config cfg) : cfg_(std::move(cfg)), pump_(*this), dispatcher_(cfg_.maxtasksperchild) {
+bool pool_core::foreign() const noexcept { return os::getpid() != owner_; }
+
+void pool_core::check_owner() const {
+    if (foreign())
+        throw ProcessError("mproc::Pool: this pool belongs to process " + std::to_string(owner_) +
+                           "; a forked child cannot use its parent's pool");
+}
+
+pool_core::pool_core(config cfg)
+    : cfg_(std::move(cfg)), owner_(os::getpid()), pump_(*this), dispatcher_(cfg_.maxtasksperchild) {
     protocol::worker_config wc;
     wc.maxtasks = cfg_.maxtasksperchild;
     if (cfg_.initializer.entry) {
@@ -238,7 +259,9 @@ void pool_core::flush_finished(lock_t& lk) {
     std::vector<std::shared_ptr<job>> done = jobs_.take_finished();
     if (done.empty()) return;
     lk.unlock();
+    const pool_core* outer = std::exchange(running_callbacks_of, this);
     for (auto& j : done) j->finished();
+    running_callbacks_of = outer;
     lk.lock();
     jobs_.mark_ready(done);
     pump_.notify();
@@ -310,12 +333,16 @@ void pool_core::fail_everything(std::exception_ptr error) {
 // ---- public operations ------------------------------------------------------------
 
 bool pool_core::wait(const std::function<bool()>& done, deadline until) {
+    check_owner();
+    const auto keep = keep_alive();  // a callback run here may drop the pool
     lock_t lk(pump_.mutex());
     return pump_.drive(lk, done, until);
 }
 
 void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec> tasks, std::size_t first_chunk,
                        bool continuing) {
+    check_owner();
+    const auto keep = keep_alive();
     lock_t lk(pump_.mutex());
     if (state_ != run_state::running && !(continuing && state_ == run_state::closed))
         throw ProcessError(continuing ? "Pool not running (joined or terminated while imap was reading its range)"
@@ -339,16 +366,20 @@ void pool_core::submit(const std::shared_ptr<job>& owner, std::vector<task_spec>
 }
 
 void pool_core::abandon(const std::shared_ptr<job>& owner) noexcept {
+    if (foreign()) return;
     lock_t lk(pump_.mutex());
     jobs_.abandon(*owner);
 }
 
 void pool_core::close() {
+    check_owner();
     lock_t lk(pump_.mutex());
     if (state_ == run_state::running) state_ = run_state::closed;
 }
 
 void pool_core::terminate() noexcept {
+    if (foreign()) return;  // the parent's workers are not this process's to kill
+    const auto keep = keep_alive();
     lock_t lk(pump_.mutex());
     if (state_ == run_state::terminated) return;
     state_ = run_state::terminated;
@@ -372,6 +403,10 @@ void pool_core::terminate() noexcept {
 }
 
 void pool_core::join() {
+    check_owner();
+    if (running_callbacks_of == this)
+        throw ProcessError("Pool::join: called from one of the pool's own callbacks, it would wait for itself");
+    const auto keep = keep_alive();
     {
         lock_t lk(pump_.mutex());
         if (state_ == run_state::running) throw ProcessError("Pool::join: call close() or terminate() first");

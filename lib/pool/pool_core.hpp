@@ -27,7 +27,7 @@
 
 namespace mproc::detail::pool {
 
-class pool_core final : public core, private pump::driver {
+class pool_core final : public core, public std::enable_shared_from_this<pool_core>, private pump::driver {
 public:
     explicit pool_core(config cfg);
     ~pool_core() override;
@@ -48,6 +48,12 @@ private:
     // pump::driver: one round, and whether the progress thread has work.
     void step(lock_t& lk, deadline until) override;
     bool outstanding() const override { return !idle(); }
+    std::shared_ptr<void> keep_alive() override { return weak_from_this().lock(); }
+    // A pool belongs to the process that made it: in a forked child (where
+    // its threads do not exist and its workers are the parent's) every call
+    // is a ProcessError.
+    void check_owner() const;
+    bool foreign() const noexcept;
 
     void dispatch(lock_t& lk);
     void notice_idle_deaths(lock_t& lk);
@@ -70,6 +76,7 @@ private:
     bool idle() const;  // nothing queued, held or finishing
 
     config cfg_;
+    const pid_t owner_;
     pump pump_;  // owns the mutex guarding everything below
     job_table jobs_;
     dispatcher dispatcher_;

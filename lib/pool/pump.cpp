@@ -26,7 +26,11 @@ void pump::stop_progress() {
         progress_cv_.notify_all();
         wake();
     }
-    if (progress_.joinable() && progress_.get_id() != std::this_thread::get_id()) progress_.join();
+    if (!progress_.joinable()) return;
+    if (progress_.get_id() == std::this_thread::get_id())
+        progress_.detach();  // it returns as soon as the pool is gone (progress_loop)
+    else
+        progress_.join();
 }
 
 bool pump::try_take(lock_t&) noexcept {
@@ -155,6 +159,11 @@ void pump::progress_loop() {
             continue;
         }
         // Work is outstanding and nobody has looked for a millisecond.
+        std::shared_ptr<void> keep = driver_.keep_alive();
+        if (!keep) {  // being destroyed: its destructor drives the rest
+            progress_cv_.wait_for(lk, std::chrono::milliseconds(1));
+            continue;
+        }
         pumping_ = true;
         progress_pumping_ = true;
         try {
@@ -165,6 +174,13 @@ void pump::progress_loop() {
         role_wanted_ = false;
         release(lk);
         seen = activity_;
+        // If a callback dropped every other reference, the pool is destroyed
+        // here, on this thread (stop_progress() detaches it): touch nothing after.
+        lk.unlock();
+        const std::weak_ptr<void> alive = keep;
+        keep.reset();
+        if (alive.expired()) return;
+        lk.lock();
     }
 }
 

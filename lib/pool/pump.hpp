@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -36,6 +37,10 @@ public:
         virtual void step(lock_t& lk, deadline until) = 0;
         /// Whether tasks or callbacks are outstanding (the progress thread's cue).
         virtual bool outstanding() const = 0;
+        /// A reference that keeps the pool alive while the progress thread
+        /// pumps (a callback may drop every other one); null once it is
+        /// being destroyed.
+        virtual std::shared_ptr<void> keep_alive() = 0;
 
     protected:
         ~driver() = default;
@@ -49,7 +54,8 @@ public:
     std::mutex& mutex() noexcept { return m_; }
 
     void start_progress();
-    /// Stops and joins the progress thread (without the lock).
+    /// Stops and joins the progress thread (without the lock); called on
+    /// that thread itself (the pool destroyed by a callback it ran), detaches it.
     void stop_progress();
 
     /// Drives until done() (called with the lock held) or the deadline;
