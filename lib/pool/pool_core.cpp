@@ -14,11 +14,6 @@ namespace mproc::detail::pool {
 
 namespace {
 
-// Result frames read from one worker before looking at the others.
-constexpr int frames_per_round = 64;
-
-std::exception_ptr broken(const std::string& what) { return std::make_exception_ptr(BrokenPool(what)); }
-
 // The pool whose callbacks this thread is running (join() there would wait
 // for itself).
 thread_local const pool_core* running_callbacks_of = nullptr;
@@ -146,23 +141,6 @@ void pool_core::dispatch(lock_t& lk) {
     }
 }
 
-// A worker that died while idle is buried (and replaced) before it is given
-// work: only a task a worker was running fails with it. One poll of the idle
-// workers' end fds, without waiting.
-void pool_core::notice_idle_deaths(lock_t& lk) {
-    std::vector<pollfd> fds;
-    std::vector<worker*> whose;
-    for (auto& w : workers_->all())
-        if (w->takes_work() && w->held.empty() && w->channel->end_fd() >= 0) {
-            fds.push_back({w->channel->end_fd(), POLLIN, 0});
-            whose.push_back(w.get());
-        }
-    if (fds.empty() || posix::poll_until(fds.data(), fds.size(), clock::now()) == 0) return;
-    for (std::size_t i = 0; i < fds.size(); ++i)
-        if (fds[i].revents) workers_->on_end(*whose[i]);
-    bury_ended(lk);
-}
-
 void pool_core::send_to(lock_t& lk, const std::shared_ptr<worker>& w, std::string message) {
     if (w->eof || w->ended || w->exitcode) return;
     w->sending = true;
@@ -178,82 +156,7 @@ void pool_core::send_to(lock_t& lk, const std::shared_ptr<worker>& w, std::strin
     if (!ok) w->eof = true;
 }
 
-// ---- results by job id ---------------------------------------------------------
-
-void pool_core::read_from(lock_t& lk, const std::shared_ptr<worker>& w, bool until_end) {
-    for (int n = 0; until_end || n < frames_per_round; ++n) {
-        lk.unlock();
-        bool got = false;
-        try {
-            got = w->channel->receive(frame_, n == 0 || until_end);
-        } catch (...) {
-            lk.lock();
-            w->eof = true;  // end of stream, or a frame cut short by its death
-            return;
-        }
-        lk.lock();
-        if (!got) return;
-        try {
-            on_message(lk, w, frame_);
-        } catch (const ProtocolError&) {
-            // Garbage on a worker's channel: it cannot be trusted any more.
-            w->eof = true;
-            w->channel->kill();
-            return;
-        }
-    }
-}
-
-void pool_core::on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::string_view message) {
-    reader in(message);
-    const protocol::message m = protocol::read_message(in);
-    if (m.is_hello) {
-        if (m.ok) return workers_->on_ready(*w, m.pid);
-        if (!w->pid) w->pid = m.pid;
-        w->state = worker::phase::retiring;
-        if (!broken_)
-            break_pool(broken("mproc::Pool: the initializer raised " + std::string(m.type) + ": " +
-                              std::string(m.what) + " in worker " + std::to_string(m.pid) +
-                              "; the pool cannot run tasks"));
-        return;
-    }
-    for (std::uint32_t i = 0; i < m.count; ++i) on_result(lk, w, protocol::next_entry(in));
-    if (dispatcher_.spent(*w) && w->held.empty() && w->state == worker::phase::ready) {
-        // Its budget is spent: it exits by itself; a fresh one takes its place.
-        w->state = worker::phase::retiring;
-        if (should_replace()) replace();
-    }
-}
-
-void pool_core::on_result(lock_t& lk, const std::shared_ptr<worker>& w, const protocol::entry& e) {
-    if (w->held.empty() || w->held.front()->id != e.task)
-        throw ProtocolError("malformed pool message: unexpected task");
-    task_ptr t = std::move(w->held.front());
-    w->held.pop_front();
-    w->held_bytes -= t->spec.payload.size();
-    w->head_since = clock::now();
-    dispatcher_.ran(t->spec, e.us);
-    std::exception_ptr error;
-    if (e.outcome == protocol::status::ok) {
-        if (job_table::wanted(*t)) {
-            // Only this thread accepts this chunk: decoded without the lock.
-            lk.unlock();
-            try {
-                t->owner->accept(t->chunk, e.bytes);
-            } catch (...) {
-                error = std::current_exception();
-            }
-            lk.lock();
-        }
-    } else {
-        reader text(e.bytes);
-        std::string type(protocol::get_text(text));
-        std::string what(protocol::get_text(text));
-        if (e.outcome == protocol::status::not_sent) what = "the task's result could not be sent back: " + what;
-        error = std::make_exception_ptr(RemoteError(std::move(type), std::move(what), w->pid));
-    }
-    if (jobs_.complete(*t, error)) pump_.notify();
-}
+// ---- completed jobs ------------------------------------------------------------
 
 void pool_core::flush_finished(lock_t& lk) {
     std::vector<std::shared_ptr<job>> done = jobs_.take_finished();
@@ -277,58 +180,6 @@ void pool_core::flush_or_wake(lock_t& lk) {
 }
 
 bool pool_core::idle() const { return jobs_.quiet() && workers_->idle(); }
-
-// ---- workers' ends -----------------------------------------------------------------
-
-void pool_core::bury_ended(lock_t& lk) {
-    const auto snapshot = workers_->all();  // bury() changes the set
-    for (const auto& w : snapshot) {
-        if (w->sending || !workers_->end_known(*w)) continue;
-        if (!w->eof) {
-            // What it sent before its end, without waiting for anyone who
-            // may still hold its stream open.
-            w->channel->closed_for_good();
-            read_from(lk, w, true);
-        }
-        if (w->eof && !w->sending) bury(w);
-    }
-}
-
-void pool_core::bury(const std::shared_ptr<worker>& w) {
-    const bool retiring = w->state == worker::phase::retiring;
-    const worker_set::burial b = workers_->bury(w, jobs_, !stopping());
-    pump_.notify();  // join() waits for the workers to be gone; results may have failed
-    if (b.breaks && !broken_) break_pool(b.breaks);
-    if (broken_ || state_ == run_state::terminated)
-        fail_everything(broken_ ? broken_ : broken("mproc::Pool: terminated"));
-    if (!retiring && should_replace()) replace();
-}
-
-bool pool_core::should_replace() const {
-    if (broken_ || workers_->zygote_gone()) return false;
-    if (state_ == run_state::running) return true;
-    return state_ == run_state::closed && !idle();
-}
-
-void pool_core::replace() {
-    if (auto error = workers_->replace()) break_pool(error);
-}
-
-void pool_core::break_pool(std::exception_ptr error) {
-    if (!broken_) broken_ = error;
-    fail_everything(error);
-}
-
-void pool_core::fail_everything(std::exception_ptr error) {
-    bool notify = jobs_.fail_queued(error);
-    if (state_ == run_state::terminated)
-        for (auto& w : workers_->all()) {
-            for (auto& t : w->held) notify = jobs_.complete(*t, error) || notify;
-            w->held.clear();
-            w->held_bytes = 0;
-        }
-    if (notify) pump_.notify();
-}
 
 // ---- public operations ------------------------------------------------------------
 

@@ -11,9 +11,9 @@ namespace {
 // Workers that die before saying hello this many times in a row break the pool.
 constexpr int max_startup_deaths = 20;
 
-std::exception_ptr broken(const std::string& what) { return std::make_exception_ptr(BrokenPool(what)); }
-
 }  // namespace
+
+std::exception_ptr broken(const std::string& what) { return std::make_exception_ptr(BrokenPool(what)); }
 
 worker_set::worker_set(int processes, start_method method, std::string worker_config, task_fds initializer_fds)
     : processes_(processes),

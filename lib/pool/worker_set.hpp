@@ -25,6 +25,9 @@
 
 namespace mproc::detail::pool {
 
+/// A BrokenPool saying `what`.
+std::exception_ptr broken(const std::string& what);
+
 class worker_set {
 public:
     /// Under fork the zygote is forked here (call before the pool has threads).
