@@ -2,11 +2,13 @@
 
 #include "pool/code_registry.hpp"
 #include "pool/exit_guard.hpp"
+#include "posix/fork.hpp"
 #include "posix/poll.hpp"
 
 #include <mproc/errors.hpp>
 #include <mproc/os.hpp>
 
+#include <atomic>
 #include <stdexcept>
 #include <utility>
 
@@ -18,6 +20,14 @@ namespace {
 // for itself).
 thread_local const pool_core* running_callbacks_of = nullptr;
 
+// This process's pid, refreshed in a forked child: every call checks the
+// pool's owner, and getpid() is a system call.
+std::atomic<pid_t> this_pid{0};
+void refresh_pid() noexcept { this_pid.store(os::getpid(), std::memory_order_relaxed); }
+const bool pid_tracked = (posix::at_fork({nullptr, nullptr, &refresh_pid}), refresh_pid(), true);
+
+pid_t current_pid() noexcept { return this_pid.load(std::memory_order_relaxed); }
+
 }  // namespace
 
 std::shared_ptr<core> core::create(config cfg) {
@@ -25,13 +35,13 @@ std::shared_ptr<core> core::create(config cfg) {
     // In a forked child the last reference to the parent's pool is dropped
     // without destroying it: its threads do not exist there, its mutex may
     // be held, its workers and zygote are the parent's.
-    const pid_t owner = os::getpid();
+    const pid_t owner = current_pid();
     return std::shared_ptr<pool_core>(new pool_core(std::move(cfg)), [owner](pool_core* p) {
-        if (os::getpid() == owner) delete p;
+        if (current_pid() == owner) delete p;
     });
 }
 
-bool pool_core::foreign() const noexcept { return os::getpid() != owner_; }
+bool pool_core::foreign() const noexcept { return current_pid() != owner_; }
 
 void pool_core::check_owner() const {
     if (foreign())
@@ -40,7 +50,7 @@ void pool_core::check_owner() const {
 }
 
 pool_core::pool_core(config cfg)
-    : cfg_(std::move(cfg)), owner_(os::getpid()), pump_(*this), dispatcher_(cfg_.maxtasksperchild) {
+    : cfg_(std::move(cfg)), owner_(current_pid()), pump_(*this), dispatcher_(cfg_.maxtasksperchild) {
     protocol::worker_config wc;
     wc.maxtasks = cfg_.maxtasksperchild;
     if (cfg_.initializer.entry) {

@@ -11,12 +11,15 @@ namespace mproc::detail::pool {
 
 // A worker that died while idle is buried (and replaced) before it is given
 // work: only a task a worker was running fails with it. One poll of the idle
-// workers' end fds, without waiting.
+// workers' end fds, without waiting; a worker that answered within the last
+// millisecond is taken as alive (no system call on the hot path of a burst).
 void pool_core::notice_idle_deaths(lock_t& lk) {
+    constexpr auto recently = std::chrono::milliseconds(1);
+    const auto now = clock::now();
     std::vector<pollfd> fds;
     std::vector<worker*> whose;
     for (auto& w : workers_->all())
-        if (w->takes_work() && w->held.empty() && w->channel->end_fd() >= 0) {
+        if (w->takes_work() && w->held.empty() && now - w->head_since >= recently && w->channel->end_fd() >= 0) {
             fds.push_back({w->channel->end_fd(), POLLIN, 0});
             whose.push_back(w.get());
         }

@@ -25,7 +25,8 @@ struct worker {
     pid_t pid = 0;
     std::unique_ptr<worker_channel> channel;
     /// Handed out and not answered yet, in the order sent: the worker runs
-    /// them in this order, so the front one is running (since head_since).
+    /// them in this order, so the front one is running (since head_since;
+    /// with nothing held: idle since then).
     std::deque<task_ptr> held;
     clock::time_point head_since{};
     std::size_t held_bytes = 0;
