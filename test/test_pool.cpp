@@ -31,6 +31,8 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -908,6 +910,37 @@ BOOST_DATA_TEST_CASE(a_pool_belongs_to_the_process_that_made_it, methods(), meth
     BOOST_TEST(pool->map(square, std::vector<int>{1, 2, 3}) == (std::vector<int>{1, 4, 9}));
     pool->close();
     pool->join();
+}
+
+// Item 21: under a process limit a Pool fails from its constructor, under
+// every start method (fork's zygote used to be made, its workers then not:
+// BrokenPool at first use). Root is not bound by RLIMIT_NPROC: the child
+// becomes nobody first.
+BOOST_DATA_TEST_CASE(a_pool_under_a_process_limit_fails_from_its_constructor, methods(), method) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+        if (::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
+        const rlimit limit{2, 2};  // this process and one more of this user
+        if (::setrlimit(RLIMIT_NPROC, &limit) != 0) ::_exit(11);
+        try {
+            auto pool = make_pool(method, 2);
+            ::_exit(1);  // constructed
+        } catch (const std::system_error& e) {
+            ::_exit(e.code().value() == EAGAIN ? 0 : 2);
+        } catch (...) {
+            ::_exit(3);
+        }
+    }
+    BOOST_REQUIRE(child > 0);
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    pollfd p{pidfd, POLLIN, 0};
+    const bool ended = ::poll(&p, 1, 10000) == 1;
+    ::close(pidfd);
+    if (!ended) ::kill(child, SIGKILL);
+    int status = 0;
+    BOOST_TEST(::waitpid(child, &status, 0) == child);
+    BOOST_TEST(ended);
+    BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "child exit status " << WEXITSTATUS(status));
 }
 
 BOOST_AUTO_TEST_CASE(fork_workers_come_from_a_single_threaded_zygote) {

@@ -1,8 +1,12 @@
 #include "pool/worker_set.hpp"
 
+#include "posix/poll.hpp"
+
 #include <mproc/errors.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 
 namespace mproc::detail::pool {
 
@@ -15,6 +19,19 @@ constexpr int max_startup_deaths = 20;
 
 std::exception_ptr broken(const std::string& what) { return std::make_exception_ptr(BrokenPool(what)); }
 
+namespace {
+
+// The zygote could not fork a worker: EAGAIN (a process limit) is a
+// std::system_error, as a failed start under spawn and forkserver is.
+std::exception_ptr could_not_start(const std::string& error) {
+    const std::string what = "mproc::Pool: a worker could not be started: " + error;
+    if (error.find(std::generic_category().message(EAGAIN)) != std::string::npos)
+        return std::make_exception_ptr(std::system_error(EAGAIN, std::generic_category(), what));
+    return broken(what);
+}
+
+}  // namespace
+
 worker_set::worker_set(int processes, start_method method, std::string worker_config, task_fds initializer_fds)
     : processes_(processes),
       starter_(method, std::move(worker_config), std::move(initializer_fds)),
@@ -22,6 +39,20 @@ worker_set::worker_set(int processes, start_method method, std::string worker_co
 
 void worker_set::start_all() {
     for (int i = 0; i < processes_; ++i) workers_.push_back(starter_.start(next_token_++));
+    if (zygote* z = starter_.zyg()) await_forks(*z);
+}
+
+// Under fork the zygote forks the first workers: wait until it has, so a
+// fork it could not make (RLIMIT_NPROC, no memory) fails the constructor, as
+// under spawn and forkserver, instead of the pool's first use.
+void worker_set::await_forks(zygote& z) {
+    auto unforked = [&] {
+        return std::any_of(workers_.begin(), workers_.end(), [](const auto& w) { return !w->pid && !w->exitcode; });
+    };
+    while (unforked()) {
+        posix::wait_readable(z.fd(), std::nullopt);
+        if (auto error = read_zygote_reports(true)) std::rethrow_exception(error);
+    }
 }
 
 bool worker_set::idle() const noexcept {
@@ -53,7 +84,7 @@ std::exception_ptr worker_set::read_zygote_reports(bool running) {
                     w->eof = true;
                     w->exitcode = 1;
                 }
-            if (!error) error = broken("mproc::Pool: a worker could not be started: " + f->error);
+            if (!error) error = could_not_start(f->error);
         } else if (auto* e = std::get_if<zygote::ended>(&*r)) {
             for (auto& w : workers_)
                 if (w->pid == e->pid && !w->exitcode) w->exitcode = e->exitcode;

@@ -67,6 +67,8 @@ public:
     void kill_all() noexcept;
 
 private:
+    void await_forks(zygote& z);
+
     int processes_;
     worker_starter starter_;
     std::vector<std::shared_ptr<worker>> workers_;
