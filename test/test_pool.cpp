@@ -920,7 +920,11 @@ BOOST_DATA_TEST_CASE(a_pool_under_a_process_limit_fails_from_its_constructor, me
     const pid_t child = ::fork();
     if (child == 0) {
         if (::getuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
-        const rlimit limit{2, 2};  // this process and one more of this user
+        // This process, the zygote (or a spawn worker, the fork server) and
+        // one more: the pool's second worker cannot be made. (The old fork
+        // pool made its progress thread before the zygote forked: that took
+        // the last slot, and the pool was constructed with no workers.)
+        const rlimit limit{3, 3};
         if (::setrlimit(RLIMIT_NPROC, &limit) != 0) ::_exit(11);
         try {
             auto pool = make_pool(method, 2);
