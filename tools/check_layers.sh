@@ -46,7 +46,7 @@ declare -A header_layer=(
     [process.hpp]=api [context.hpp]=api [os.hpp]=api [wait.hpp]=api [queue.hpp]=api
     [synchronize.hpp]=api [shared_value.hpp]=api [detail/checked_count.hpp]=api [mproc.hpp]=pool
     [pool.hpp]=pool [detail/pool_codec.hpp]=pool [detail/pool_core.hpp]=pool
-    [detail/pool_jobs.hpp]=pool
+    [detail/pool_jobs.hpp]=pool [detail/pool_submit.hpp]=pool
 )
 
 # System headers whose functions are system calls.

@@ -80,17 +80,13 @@
 /// Call close() and join() first to let submitted work finish.
 #pragma once
 
-#include <mproc/detail/pool_codec.hpp>
-#include <mproc/detail/pool_core.hpp>
-#include <mproc/detail/pool_jobs.hpp>
+#include <mproc/detail/pool_submit.hpp>
 #include <mproc/errors.hpp>
 #include <mproc/start_method.hpp>
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <exception>
-#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -188,10 +184,9 @@ public:
     /// Waits until the result is ready (Python: wait).
     void wait() const { state().wait([this] { return job_->ready; }, std::nullopt); }
     /// Waits at most `timeout`; returns ready().
+    /// A NaN timeout is std::invalid_argument; a century or more waits forever.
     bool wait(std::chrono::duration<double> timeout) const {
-        return state().wait([this] { return job_->ready; },
-                           detail::pool::clock::now() +
-                               std::chrono::duration_cast<detail::pool::clock::duration>(timeout));
+        return state().wait([this] { return job_->ready; }, detail::pool::deadline_after(timeout));
     }
     /// Whether the call has completed (makes progress without waiting).
     bool ready() const { return wait(std::chrono::duration<double>::zero()); }
@@ -231,9 +226,13 @@ public:
     /// task's error, TimeoutError if none comes within `timeout`, or (over a
     /// range that is not sized) what reading or encoding the next items threw.
     std::optional<R> next(std::optional<std::chrono::duration<double>> timeout = std::nullopt) {
-        if (left_in_chunk_ == 0 && !open_next_chunk(timeout)) return std::nullopt;
+        if (left_in_chunk_ == 0) {
+            if (!reader_.open_next(timeout)) return std::nullopt;
+            left_in_chunk_ = reader_.count();
+            offset_ = 0;
+        }
         --left_in_chunk_;
-        return reading_->take(first_ + offset_++);
+        return static_cast<detail::pool::imap_job<R>&>(reader_.job()).take(reader_.first() + offset_++);
     }
 
     class iterator {
@@ -260,131 +259,12 @@ public:
 
 private:
     friend class Pool;
-    using job_t = detail::pool::imap_job<R>;
-    /// The next chunk's task and its item count, or nullopt at the range's end.
-    using chunk_source = std::function<std::optional<std::pair<detail::pool::task_spec, std::size_t>>()>;
+    explicit IMapIterator(detail::pool::imap_reader reader) : reader_(std::move(reader)) {}
 
-    // Every chunk of a sized range, submitted at once as one job.
-    IMapIterator(std::shared_ptr<detail::pool::core> core, std::shared_ptr<job_t> job, bool ordered)
-        : core_(std::move(core)), job_(std::move(job)), ordered_(ordered) {}
-    // Chunks read from `source` as results are taken, each a job of its own.
-    IMapIterator(std::shared_ptr<detail::pool::core> core, chunk_source source, std::size_t window, bool ordered)
-        : core_(std::move(core)), source_(std::move(source)), window_(window), ordered_(ordered) {
-        refill();
-    }
-
-    static bool pending(const job_t& j, std::size_t chunk) {
-        return j.state[chunk] == detail::pool::job::chunk_state::pending;
-    }
-
-    // Waits for the next chunk (in order, or any for imap_unordered) and
-    // makes it the one read; false once there is none.
-    bool open_next_chunk(std::optional<std::chrono::duration<double>> timeout) {
-        if (source_) refill();
-        if (source_ ? inflight_.empty() : chunks_read_ == job_->state.size()) return false;
-        detail::pool::deadline until;
-        if (timeout)
-            until = detail::pool::clock::now() + std::chrono::duration_cast<detail::pool::clock::duration>(*timeout);
-        std::size_t found = 0;
-        const bool ok = core_->wait(
-            [&] {
-                if (source_) {
-                    for (std::size_t i = 0; i < (ordered_ ? 1 : inflight_.size()); ++i)
-                        if (!pending(*inflight_[i], 0)) return found = i, true;
-                    return false;
-                }
-                if (ordered_) return found = chunks_read_, !pending(*job_, found);
-                if (chunks_read_ >= job_->completed.size()) return false;
-                found = job_->completed[chunks_read_];
-                return true;
-            },
-            until);
-        if (!ok) throw TimeoutError("IMapIterator::next: no result within the timeout");
-        std::size_t chunk = 0;
-        if (source_) {
-            reading_ = inflight_[found];
-            inflight_.erase(inflight_.begin() + static_cast<std::ptrdiff_t>(found));
-        } else {
-            reading_ = job_;
-            chunk = found;
-            ++chunks_read_;
-        }
-        offset_ = 0;
-        if (reading_->state[chunk] == detail::pool::job::chunk_state::failed)
-            std::rethrow_exception(reading_->errors[chunk]);
-        first_ = chunk * reading_->chunksize();
-        left_in_chunk_ = std::min(reading_->chunksize(), reading_->items() - first_);
-        return true;
-    }
-
-    // Keeps `window_` chunks in flight while the range has items.
-    void refill() {
-        while (!source_done_ && inflight_.size() < window_) {
-            std::optional<std::pair<detail::pool::task_spec, std::size_t>> chunk;
-            try {
-                chunk = source_();
-            } catch (...) {
-                source_done_ = true;  // the chunks in flight are still read
-                throw;
-            }
-            if (!chunk) {
-                source_done_ = true;
-                break;
-            }
-            auto job = std::make_shared<job_t>(chunk->second, chunk->second, 1);
-            std::vector<detail::pool::task_spec> tasks;
-            tasks.push_back(std::move(chunk->first));
-            // After the first chunks, the rest of an imap started before close() is still taken.
-            core_->submit(job, std::move(tasks), 0, submitted_any_);
-            submitted_any_ = true;
-            inflight_.push_back(std::move(job));
-        }
-    }
-
-    std::shared_ptr<detail::pool::core> core_;
-    std::shared_ptr<job_t> job_;  // sized range: its one job
-    chunk_source source_;         // otherwise: where chunks come from...
-    std::deque<std::shared_ptr<job_t>> inflight_;  // ...and those submitted, not read yet
-    std::size_t window_ = 0;
-    bool source_done_ = false;
-    bool submitted_any_ = false;
-    bool ordered_;
-    std::size_t chunks_read_ = 0;  // of job_ (imap_unordered: entries of job_->completed)
-    std::shared_ptr<job_t> reading_;  // the chunk being read: its job...
-    std::size_t first_ = 0;           // ...and the index of its first item there
-    std::size_t offset_ = 0;          // next item within the chunk
+    detail::pool::imap_reader reader_;
+    std::size_t offset_ = 0;         // next item within the chunk being read
     std::size_t left_in_chunk_ = 0;
 };
-
-namespace detail::pool {
-
-template <class F, class... Args>
-using result_t = task_result_t<std::decay_t<F>, std::decay_t<Args>...>;
-
-template <class Range>
-using item_t = std::ranges::range_value_t<Range>;
-
-template <class T>
-struct tuple_args;
-template <class... Ts>
-struct tuple_args<std::tuple<Ts...>> {
-    template <class F>
-    using result = task_result_t<F, Ts...>;
-    template <class F>
-    static constexpr bool check() {
-        return assert_task<F, Ts...>();
-    }
-};
-template <class A, class B>
-struct tuple_args<std::pair<A, B>> : tuple_args<std::tuple<A, B>> {};
-
-template <class OnResult, class OnError, class T>
-void set_callbacks(valued_job<T>& job, callbacks<OnResult, OnError>& cb) {
-    if constexpr (!std::is_same_v<OnResult, std::nullptr_t>) job.on_result = std::move(cb.callback);
-    if constexpr (!std::is_same_v<OnError, std::nullptr_t>) job.on_error = std::move(cb.error_callback);
-}
-
-}  // namespace detail::pool
 
 class Pool {
 public:
@@ -508,11 +388,13 @@ private:
         if constexpr (Star) {
             static_assert(detail::pool::tuple_args<Item>::template check<Fn>());
             using R = typename detail::pool::tuple_args<Item>::template result<Fn>;
-            return submit_chunks<detail::pool::map_job<R>, Star>(cb, f, std::forward<Range>(items), chunksize);
+            return detail::pool::submit_chunks<detail::pool::map_job<R>, Star>(core(), cb, Fn(f),
+                                                                               std::forward<Range>(items), chunksize);
         } else {
             static_assert(detail::pool::assert_task<Fn, Item>());
             using R = detail::pool::task_result_t<Fn, Item>;
-            return submit_chunks<detail::pool::map_job<R>, Star>(cb, f, std::forward<Range>(items), chunksize);
+            return detail::pool::submit_chunks<detail::pool::map_job<R>, Star>(core(), cb, Fn(f),
+                                                                               std::forward<Range>(items), chunksize);
         }
     }
 
@@ -523,132 +405,19 @@ private:
         static_assert(detail::pool::assert_task<Fn, Item>());
         using R = detail::pool::task_result_t<Fn, Item>;
         static_assert(!std::is_void_v<R>, "mproc::Pool::imap: the task returns nothing to iterate: use map");
+        using Job = detail::pool::imap_job<R>;
         if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {
             callbacks<> none;
-            auto job = submit_chunks<detail::pool::imap_job<R>, false>(none, f, std::forward<Range>(items), chunksize);
-            return IMapIterator<R>(core_, job, ordered);
+            auto job = detail::pool::submit_chunks<Job, false>(core(), none, Fn(f), std::forward<Range>(items), chunksize);
+            return IMapIterator<R>(detail::pool::imap_reader(core_, std::move(job), ordered));
         } else {
             if (chunksize < 1) throw std::invalid_argument("mproc::Pool: chunksize must be at least 1");
-            return IMapIterator<R>(core_, lazy_chunks<Fn, Item>(f, std::forward<Range>(items), chunksize),
-                                   lazy_window * static_cast<std::size_t>(core().processes()), ordered);
+            auto make = [](std::size_t n) { return std::make_shared<Job>(n, n, 1); };
+            return IMapIterator<R>(detail::pool::imap_reader(
+                core_, detail::pool::lazy_chunks<Fn, Item>(f, std::forward<Range>(items), chunksize), make,
+                lazy_window * static_cast<std::size_t>(core().processes()), ordered));
         }
     }
-
-    /// Reads `chunksize` items of `items` (kept here: a view of an lvalue, an
-    /// rvalue moved in) per call, as one encoded task.
-    template <class Fn, class Item, class Range>
-    static auto lazy_chunks(const Fn& f, Range&& items, std::size_t chunksize) {
-        using View = std::views::all_t<Range>;
-        struct reading {
-            View view;
-            std::optional<std::ranges::iterator_t<View>> at;
-        };
-        auto state = std::make_shared<reading>(reading{std::views::all(std::forward<Range>(items)), std::nullopt});
-        return [state, f, chunksize]() -> std::optional<std::pair<detail::pool::task_spec, std::size_t>> {
-            reading& r = *state;
-            if (!r.at) r.at.emplace(std::ranges::begin(r.view));
-            auto& it = *r.at;
-            if (it == std::ranges::end(r.view)) return std::nullopt;
-            std::size_t count = 0;
-            detail::pool::task_spec task = detail::pool::make_task<Fn, Item>(f, [&](auto& writer) {
-                for (; count < chunksize && it != std::ranges::end(r.view); ++it, ++count) writer.add(*it);
-                return count;
-            });
-            return std::pair{std::move(task), count};
-        };
-    }
-
-    template <class Job, bool Star, class OnResult, class OnError, class F, class Range>
-    std::shared_ptr<Job> submit_chunks(callbacks<OnResult, OnError>& cb, F& f, Range&& items,
-                                       std::optional<std::size_t> chunksize) {
-        if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {
-            return submit_chunks_of<Job, Star>(cb, f, items, std::ranges::size(items), chunksize);
-        } else {
-            std::vector<detail::pool::item_t<Range>> copy;
-            for (auto&& x : items) copy.push_back(std::forward<decltype(x)>(x));
-            return submit_chunks_of<Job, Star>(cb, f, copy, copy.size(), chunksize);
-        }
-    }
-
-    template <class Job, bool Star, class OnResult, class OnError, class F, class Range>
-    std::shared_ptr<Job> submit_chunks_of(callbacks<OnResult, OnError>& cb, F& f, Range& items, std::size_t n,
-                                          std::optional<std::size_t> chunksize) {
-        std::size_t size = chunksize ? *chunksize : default_chunksize(n);
-        if (size < 1) throw std::invalid_argument("mproc::Pool: chunksize must be at least 1");
-        const std::size_t chunks = n == 0 ? 0 : (n + size - 1) / size;
-        auto job = std::make_shared<Job>(n, size, chunks);
-        if constexpr (requires { job->on_error; }) detail::pool::set_callbacks(*job, cb);
-        // Chunks go to the workers as they are encoded, in batches of about
-        // submit_batch_bytes: the workers start on the first ones while the
-        // rest are encoded.
-        std::vector<detail::pool::task_spec> batch;
-        std::size_t batch_bytes = 0, submitted = 0;
-        auto submit_batch = [&] {
-            const std::size_t count = batch.size();
-            core().submit(job, std::move(batch), submitted);
-            batch.clear();
-            submitted += count;
-            batch_bytes = 0;
-        };
-        auto it = std::ranges::begin(items);
-        try {
-            for (std::size_t c = 0; c < chunks; ++c) {
-                batch.push_back(encode_chunk<Star>(f, items, it, c * size, std::min(size, n - c * size)));
-                batch_bytes += batch.back().payload.size();
-                if (batch_bytes >= submit_batch_bytes) submit_batch();
-            }
-            if (!batch.empty() || chunks == 0) submit_batch();
-        } catch (...) {
-            // The caller gets the exception, not the job: what was not
-            // handed to a worker yet is dropped.
-            if (submitted > 0) core().abandon(job);
-            throw;
-        }
-        return job;
-    }
-
-    /// Items first..first+count of `items` as one task; `it` is at `first`
-    /// and moves past them (unless the range is copied as a block).
-    template <bool Star, class F, class Range, class It>
-    static detail::pool::task_spec encode_chunk(F& f, Range& items, It& it, std::size_t first, std::size_t count) {
-        using Fn = std::decay_t<F>;
-        using Item = detail::pool::item_t<Range>;
-        auto add = [&](auto& writer) {
-            if constexpr (!Star && std::ranges::contiguous_range<Range> && detail::pool::raw_args<Item>) {
-                writer.add_block(std::ranges::data(items) + first, count);
-            } else {
-                writer.reserve(count);
-                for (std::size_t i = 0; i < count; ++i, ++it) {
-                    if constexpr (Star)
-                        std::apply([&](const auto&... a) { writer.add(a...); }, *it);
-                    else
-                        writer.add(*it);
-                }
-            }
-            return count;
-        };
-        if constexpr (Star)
-            return make_star_task<Fn, Item>(f, add);
-        else
-            return detail::pool::make_task<Fn, Item>(f, add);
-    }
-
-    template <class Fn, class Tuple, class Add>
-    static detail::pool::task_spec make_star_task(const Fn& f, Add& add) {
-        return [&]<class... Ts>(std::type_identity<std::tuple<Ts...>>) {
-            return detail::pool::make_task<Fn, Ts...>(f, add);
-        }(std::type_identity<typename star_tuple<Tuple>::type>{});
-    }
-    template <class T>
-    struct star_tuple {
-        using type = T;
-    };
-    template <class A, class B>
-    struct star_tuple<std::pair<A, B>> {
-        using type = std::tuple<A, B>;
-    };
-
-    std::size_t default_chunksize(std::size_t n) const;
 
     /// map / starmap: waits for the job, then its results or its error.
     template <class Job>
@@ -657,7 +426,6 @@ private:
         if (job->error) std::rethrow_exception(job->error);
         return job->take();
     }
-    static constexpr std::size_t submit_batch_bytes = 256 * 1024;
     /// Chunks in flight per worker for imap over a range that is not sized.
     static constexpr std::size_t lazy_window = 8;
 

@@ -1,6 +1,8 @@
 // mproc::Pool's members that are not templates.
 #include <mproc/pool.hpp>
 
+#include "posix/poll.hpp"
+
 #include <mproc/context.hpp>
 #include <mproc/process.hpp>
 
@@ -23,6 +25,10 @@ detail::pool::config make_config(const PoolOptions& options, start_method method
 }
 
 }  // namespace
+
+namespace detail::pool {
+deadline deadline_after(std::chrono::duration<double> timeout) { return posix::deadline_after(timeout); }
+}  // namespace detail::pool
 
 Pool::Pool() : Pool(PoolOptions{}) {}
 Pool::Pool(int processes) : Pool(PoolOptions{.processes = processes}) {}
@@ -63,11 +69,5 @@ void Pool::close() { core().close(); }
 void Pool::terminate() { core().terminate(); }
 void Pool::join() { core().join(); }
 int Pool::processes() const { return core().processes(); }
-
-std::size_t Pool::default_chunksize(std::size_t n) const {
-    // Python: chunksize, extra = divmod(len, len(pool) * 4); if extra: chunksize += 1
-    const std::size_t per = 4 * static_cast<std::size_t>(core().processes());
-    return n == 0 ? 1 : (n + per - 1) / per;
-}
 
 }  // namespace mproc

@@ -1,34 +1,33 @@
 // The Pool's engine (CPython's pool.py split differently): no task, result or
 // worker handler threads on the hot path. Whoever calls into the pool does the
-// handlers' work while it is there: a submitting thread hands tasks to idle
-// workers itself, a waiting thread reads the results, completes jobs by id,
-// notices dead workers and replaces them. One thread at a time holds that
-// role (the "pump"); the others sleep on a condition variable until their
-// result is in or the role is free. A progress thread takes the role only
-// when tasks are outstanding and no caller has pumped for a millisecond, so
-// callbacks and queued tasks move on while the program does something else.
+// handlers' work while it is there (pump.hpp). This class only orchestrates
+// its parts, each with its own invariants:
+//   job_table   the queue, each chunk's outcome, the jobs whose callbacks are due
+//   dispatcher  which worker gets which task, how tasks are framed
+//   worker_set  the workers: starting, their ends, burial, replacement
+//   pump        one thread at a time drives poll; the progress thread
+//   protocol    the bytes on a worker's channel
+// and the run states (running, closed, joining, terminated, broken).
 #pragma once
 
-#include "pool/workers.hpp"
+#include "pool/dispatcher.hpp"
+#include "pool/job_table.hpp"
+#include "pool/protocol.hpp"
+#include "pool/pump.hpp"
+#include "pool/worker_set.hpp"
 
 #include <mproc/detail/pool_core.hpp>
-#include <mproc/unique_fd.hpp>
 
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace mproc::detail::pool {
 
-class pool_core final : public core {
+class pool_core final : public core, public std::enable_shared_from_this<pool_core>, private pump::driver {
 public:
     explicit pool_core(config cfg);
     ~pool_core() override;
@@ -43,93 +42,49 @@ public:
     void terminate() noexcept override;
 
 private:
-    using lock_t = std::unique_lock<std::mutex>;
+    using lock_t = pump::lock_t;
     enum class run_state { running, closed, joining, terminated };
 
-    // ---- the pump role --------------------------------------------------
-    // Takes the role, waiting for it until `until`; false if not free by then.
-    bool take_role(lock_t& lk, deadline until);
-    void release_role(lock_t& lk);
-    // Gives the role back when its scope ends, on an exception too (the lock
-    // is taken again if the exception left it released).
-    struct role_scope {
-        pool_core& core;
-        lock_t& lk;
-        ~role_scope() {
-            if (!lk.owns_lock()) lk.lock();
-            core.release_role(lk);
-        }
-    };
-    // One round: hand out tasks, wait for any descriptor, read what came.
-    void step(lock_t& lk, deadline until);
-    void wake() noexcept;
+    // pump::driver: one round, and whether the progress thread has work.
+    void step(lock_t& lk, deadline until) override;
+    bool outstanding() const override { return !idle(); }
+    std::shared_ptr<void> keep_alive() override { return weak_from_this().lock(); }
+    // A pool belongs to the process that made it: in a forked child (where
+    // its threads do not exist and its workers are the parent's) every call
+    // is a ProcessError.
+    void check_owner() const;
+    bool foreign() const noexcept;
 
-    // ---- dispatch --------------------------------------------------------
     void dispatch(lock_t& lk);
+    void notice_idle_deaths(lock_t& lk);
     void send_to(lock_t& lk, const std::shared_ptr<worker>& w, std::string message);
-
-    // ---- results by job id -----------------------------------------------
     void read_from(lock_t& lk, const std::shared_ptr<worker>& w, bool until_end);
     void on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::string_view message);
-    void on_result(lock_t& lk, const std::shared_ptr<worker>& w, reader& in);
-    // Whether tasks of this code ran quickly so far (their frames are grouped).
-    bool quick(const task_spec& spec) const;
-    void complete(lock_t& lk, const std::shared_ptr<task>& t, std::exception_ptr error);
-    // Fails chunks [from, to) of `owner` (the pool is broken), and runs the
-    // callbacks of what that finished if no thread pumps.
-    void fail_chunks(lock_t& lk, const std::shared_ptr<job>& owner, std::size_t from, std::size_t to,
-                     std::exception_ptr error);
+    void on_result(lock_t& lk, const std::shared_ptr<worker>& w, const protocol::entry& e);
     // Runs the callbacks of jobs that completed, without the lock, then
     // marks them ready.
     void flush_finished(lock_t& lk);
-    bool idle() const;  // nothing pending, held or finishing
-
-    // ---- workers: death and replacement -----------------------------------
-    void on_zygote_report(lock_t& lk);
+    // Flushes now if the pump role is free, else leaves it to its holder.
+    void flush_or_wake(lock_t& lk);
     void bury_ended(lock_t& lk);
-    void bury(lock_t& lk, const std::shared_ptr<worker>& w);
-    void replace(lock_t& lk);
+    void bury(const std::shared_ptr<worker>& w);
+    void replace();
     bool should_replace() const;
-    void break_pool(lock_t& lk, std::exception_ptr error);
-    void fail_everything(lock_t& lk, std::exception_ptr error);
-    void retire_idle_workers(lock_t& lk);
-
-    // ---- the progress thread ----------------------------------------------
-    void progress_loop();
-    bool work_outstanding() const;
+    bool stopping() const noexcept { return state_ == run_state::terminated || state_ == run_state::joining; }
+    void break_pool(std::exception_ptr error);
+    void fail_everything(std::exception_ptr error);
+    bool idle() const;  // nothing queued, held or finishing
 
     config cfg_;
-    mutable std::mutex m_;
-    std::condition_variable cv_;           // callers waiting for a result or the role
-    std::condition_variable progress_cv_;  // the progress thread
-    int waiters_ = 0;
-    bool pumping_ = false;
-    bool progress_pumping_ = false;
-    bool role_wanted_ = false;   // a caller wants the role from the progress thread
-    bool progress_idle_ = false; // the progress thread sleeps until work comes
-    bool stop_ = false;
-    std::uint64_t activity_ = 0;  // pump rounds by callers
-    bool polling_ = false;        // the pump is (about to be) in poll: wake() must write
-    bool woken_ = false;
-
+    const pid_t owner_;
+    pump pump_;  // owns the mutex guarding everything below
+    job_table jobs_;
+    dispatcher dispatcher_;
+    std::optional<worker_set> workers_;
     run_state state_ = run_state::running;
     std::exception_ptr broken_;
-    std::deque<std::shared_ptr<task>> pending_;  // not handed out yet, in order
-    std::vector<std::shared_ptr<worker>> workers_;
-    std::vector<std::shared_ptr<job>> finished_;  // complete, callbacks not run yet
-    int finishing_ = 0;                          // jobs whose callbacks are running
-    std::uint64_t next_task_ = 1;
-    std::uint64_t next_token_ = 1;
-    std::uint64_t next_group_ = 1;
-    std::unordered_map<std::uint64_t, double> run_us_;  // per (entry, target): recent run time
-    int startup_deaths_ = 0;
-    bool zygote_gone_ = false;
     bool joined_ = false;
-
-    std::optional<worker_factory> factory_;
-    posix::unique_fd wake_read_, wake_write_;
     std::string frame_;  // the pump's receive buffer
-    std::thread progress_;
 };
 
 }  // namespace mproc::detail::pool

@@ -87,9 +87,6 @@ void run_worker(Connection parent, Connection descriptors, std::string config_by
     const auto config = protocol::worker_config::decode(config_bytes);
     const std::int32_t pid = os::getpid();
 
-    std::string hello(1, 'H');
-    hello.append(reinterpret_cast<const char*>(&pid), sizeof pid);
-    hello.push_back(1);
     try {
         reader defs(config.initializer_defs);
         while (!defs.empty()) {
@@ -103,12 +100,11 @@ void run_worker(Connection parent, Connection descriptors, std::string config_by
             run(config.initializer_entry, config.initializer_payload, ignored, std::move(fds));
         }
     } catch (...) {
-        hello[1 + sizeof pid] = 0;
-        put_failure(hello, hello.size());
-        send(parent, hello);
+        const exception_description e = describe_current_exception();
+        send(parent, protocol::hello_failed(pid, e.type, e.what));
         return;
     }
-    if (!send(parent, hello)) return;
+    if (!send(parent, protocol::hello(pid))) return;
 
     long done = 0;
     std::string frame;

@@ -14,4 +14,6 @@ std::size_t grow_socket_buffers(int fd, std::size_t bytes) noexcept {
     return static_cast<std::size_t>(got);
 }
 
+void shut_socket(int fd) noexcept { ::shutdown(fd, SHUT_RDWR); }
+
 }  // namespace mproc::posix

@@ -360,10 +360,11 @@ std::uint32_t entry_code() {
 }
 
 /// One task (a chunk) ready to be handed to a worker. The payload starts
-/// with `record_room` bytes where the core writes the task's record header,
-/// so a task sent alone goes out without a copy.
+/// with `record_room` bytes where the core writes the task's record header
+/// (its layout is the pool's wire protocol, lib/pool/protocol.hpp, which
+/// checks this size), so a task sent alone goes out without a copy.
 struct task_spec {
-    static constexpr std::size_t record_room = 1 + 8 + 4 + 8;
+    static constexpr std::size_t record_room = 21;
     std::string payload;
     std::uint32_t entry = 0;   // code id of the entry
     std::uint32_t target = 0;  // code id of a function-pointer target, else 0

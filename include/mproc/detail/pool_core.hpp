@@ -24,6 +24,10 @@ namespace mproc::detail::pool {
 using clock = std::chrono::steady_clock;
 using deadline = std::optional<clock::time_point>;
 
+/// `timeout` from now. Throws std::invalid_argument for NaN; a century or
+/// more is no deadline (a duration cast would overflow).
+deadline deadline_after(std::chrono::duration<double> timeout);
+
 /// A submitted request: one apply (one chunk) or one map (n chunks). The
 /// fields below the virtual functions are guarded by the core's mutex.
 class job {
@@ -51,6 +55,7 @@ public:
     std::vector<std::size_t> completed;      // chunk indices in completion order
     std::exception_ptr error;                // the job's failure, when fail_fast
     std::size_t remaining;
+    std::size_t queued = 0;  // chunks waiting in the pool's queue (not handed out)
     bool ready = false;  // complete, and its callbacks have run
     const bool fail_fast;
 };

@@ -127,39 +127,40 @@ private:
 template <>
 class map_job<void> final : public valued_job<void> {
 public:
-    map_job(std::size_t items, std::size_t chunksize, std::size_t chunks)
-        : valued_job<void>(chunks, true), items_(items), chunksize_(chunksize) {}
-    void accept(std::size_t index, std::string_view bytes) override {
-        (void)index;
-        get_results<void>(bytes, 0, nullptr);
-    }
+    map_job(std::size_t, std::size_t, std::size_t chunks) : valued_job<void>(chunks, true) {}
+    void accept(std::size_t, std::string_view bytes) override { get_results<void>(bytes, 0, nullptr); }
     void take() {}
+};
+
+/// imap / imap_unordered: chunks fail on their own; results are read chunk
+/// by chunk, in order or as they complete (imap_reader, not a template).
+class imap_chunks : public job {
+public:
+    imap_chunks(std::size_t items, std::size_t chunksize, std::size_t chunks)
+        : job(chunks, false), items_(items), chunksize_(chunksize) {}
+    std::size_t items() const noexcept { return items_; }
+    std::size_t chunksize() const noexcept { return chunksize_; }
 
 private:
     std::size_t items_;
     std::size_t chunksize_;
 };
 
-/// imap / imap_unordered: chunks fail on their own; results are read chunk
-/// by chunk, in order or as they complete.
 template <class R>
-class imap_job final : public job {
+class imap_job final : public imap_chunks {
 public:
     imap_job(std::size_t items, std::size_t chunksize, std::size_t chunks)
-        : job(chunks, false), values_(items), chunksize_(chunksize) {}
+        : imap_chunks(items, chunksize, chunks), values_(items) {}
     void accept(std::size_t index, std::string_view bytes) override {
-        const std::size_t first = index * chunksize_;
-        const std::size_t count = std::min(chunksize_, values_.size() - first);
+        const std::size_t first = index * chunksize();
+        const std::size_t count = std::min(chunksize(), values_.size() - first);
         get_results<R>(bytes, count, [&](std::size_t i, R&& v) { values_[first + i] = std::move(v); });
     }
-    std::size_t items() const noexcept { return values_.size(); }
-    std::size_t chunksize() const noexcept { return chunksize_; }
     /// Item i, moved out (each is read once).
     R take(std::size_t i) { return std::move(values_[i]); }
 
 private:
     std::vector<R> values_;
-    std::size_t chunksize_;
 };
 
 }  // namespace mproc::detail::pool
