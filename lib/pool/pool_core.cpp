@@ -3,6 +3,7 @@
 #include "pool/code_registry.hpp"
 #include "pool/exit_guard.hpp"
 #include "pool/protocol.hpp"
+#include "pool/remote_exception.hpp"
 #include "posix/fd.hpp"
 #include "posix/nonblocking_io.hpp"
 #include "posix/poll.hpp"
@@ -449,11 +450,7 @@ void pool_core::on_result(lock_t& lk, const std::shared_ptr<worker>& w, reader& 
             lk.lock();
         }
     } else {
-        reader text(bytes);
-        std::string type(protocol::get_text(text));
-        std::string what(protocol::get_text(text));
-        if (status == protocol::status::not_sent) what = "the task's result could not be sent back: " + what;
-        error = std::make_exception_ptr(RemoteError(std::move(type), std::move(what), w->pid));
+        error = std::make_exception_ptr(remote_error(bytes, w->pid, status == protocol::status::not_sent));
     }
     complete(lk, t, error);
 }
