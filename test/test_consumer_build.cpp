@@ -6,6 +6,8 @@
 #define BOOST_TEST_MODULE consumer_build
 #include <boost/test/unit_test.hpp>
 
+#include "support/checkout.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,32 +16,13 @@
 #include <system_error>
 
 namespace fs = std::filesystem;
+using test_support::checkout_root;
+using test_support::quoted;
+using test_support::read_file;
 
 namespace {
 
 const std::string expected_output = "consumer: 2 lists, total 31, child exit 0\n";
-
-// The checkout this test binary was built from: b2 puts it under <root>/bin/.
-fs::path source_root() {
-    for (fs::path dir = fs::read_symlink("/proc/self/exe").parent_path(); dir != dir.root_path();
-         dir = dir.parent_path()) {
-        if (fs::exists(dir / "Jamroot") && fs::exists(dir / "CMakeLists.txt") && fs::exists(dir / "test/consumer"))
-            return dir;
-    }
-    throw std::runtime_error("cannot find the mproc checkout above /proc/self/exe");
-}
-
-// `p` as one /bin/sh word, whatever characters it holds.
-std::string quoted(const fs::path& p) {
-    std::string out = "'";
-    for (char c : p.string()) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // A fresh directory, removed with everything in it at the end of the test.
 struct temp_dir {
@@ -62,8 +45,7 @@ struct temp_dir {
 // settings of this (possibly instrumented) test binary are not passed on:
 // compilers and cmake are not instrumented, and the consumers need none.
 bool run(const std::string& command, const fs::path& log) {
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "LD_PRELOAD"})
-        unsetenv(name);
+    test_support::drop_sanitizer_environment();
     const std::string line = "(" + command + ") >" + quoted(log) + " 2>&1";
     const int status = std::system(line.c_str());
     if (status != 0) BOOST_TEST_MESSAGE("command failed: " << command << "\n" << read_file(log));
@@ -82,7 +64,7 @@ void check_consumer(const fs::path& program, const fs::path& work) {
 struct installed {
     temp_dir dir;
     fs::path prefix = dir.path / "prefix";
-    bool ok = run("bash " + quoted(source_root() / "tools/install.sh") + " " + quoted(prefix),
+    bool ok = run("bash " + quoted(checkout_root() / "tools/install.sh") + " " + quoted(prefix),
                   dir.path / "install.log");
 };
 
@@ -100,11 +82,11 @@ BOOST_AUTO_TEST_CASE(b2_use_project) {
     // checkout's bin/ (up to date after `./build.sh test`).
     temp_dir work;
     std::ofstream(work.path / "project-config.jam") << "using gcc ;\n";
-    std::ofstream(work.path / "Jamroot") << "use-project /mproc : \"" << source_root().string() << "\" ;\n"
+    std::ofstream(work.path / "Jamroot") << "use-project /mproc : \"" << checkout_root().string() << "\" ;\n"
                                          << "project : requirements <cxxstd>20 ;\n"
                                          << "exe consumer : main.cpp /mproc//mproc ;\n"
                                          << "install dist : consumer : <location>dist ;\n";
-    fs::copy_file(source_root() / "test/consumer/main.cpp", work.path / "main.cpp");
+    fs::copy_file(checkout_root() / "test/consumer/main.cpp", work.path / "main.cpp");
     BOOST_REQUIRE(run("cd " + quoted(work.path) + " && b2 -j2 variant=debug dist", work.path / "build.log"));
     check_consumer(work.path / "dist/consumer", work.path);
 }
@@ -112,8 +94,8 @@ BOOST_AUTO_TEST_CASE(b2_use_project) {
 BOOST_AUTO_TEST_CASE(cmake_add_subdirectory) {
     temp_dir work;
     const fs::path build = work.path / "build";
-    BOOST_REQUIRE(run("cmake -S " + quoted(source_root() / "test/consumer") + " -B " + quoted(build) +
-                          " -DMPROC_SOURCE_DIR=" + quoted(source_root()),
+    BOOST_REQUIRE(run("cmake -S " + quoted(checkout_root() / "test/consumer") + " -B " + quoted(build) +
+                          " -DMPROC_SOURCE_DIR=" + quoted(checkout_root()),
                       work.path / "configure.log"));
     BOOST_REQUIRE(run("cmake --build " + quoted(build) + " -j 2", work.path / "build.log"));
     check_consumer(build / "consumer", work.path);
@@ -134,7 +116,7 @@ BOOST_AUTO_TEST_CASE(cmake_find_package_after_install) {
     const fs::path& prefix = install_once().prefix;
     temp_dir work;
     const fs::path build = work.path / "build";
-    BOOST_REQUIRE(run("cmake -S " + quoted(source_root() / "test/consumer") + " -B " + quoted(build) +
+    BOOST_REQUIRE(run("cmake -S " + quoted(checkout_root() / "test/consumer") + " -B " + quoted(build) +
                           " -DCMAKE_PREFIX_PATH=" + quoted(prefix),
                       work.path / "configure.log"));
     BOOST_REQUIRE(run("cmake --build " + quoted(build), work.path / "build.log"));
@@ -147,7 +129,7 @@ BOOST_AUTO_TEST_CASE(pkg_config_after_install) {
     const fs::path program = work.path / "consumer";
     // No flags of our own: -std=c++20, the include path and the libraries all
     // come from mproc.pc.
-    BOOST_REQUIRE(run("export PKG_CONFIG_PATH=" + quoted(prefix / "lib/pkgconfig") + " && c++ " + quoted(source_root() / "test/consumer/main.cpp") + " -o " + quoted(program) +
+    BOOST_REQUIRE(run("export PKG_CONFIG_PATH=" + quoted(prefix / "lib/pkgconfig") + " && c++ " + quoted(checkout_root() / "test/consumer/main.cpp") + " -o " + quoted(program) +
                           " $(pkg-config --cflags --libs mproc)",
                       work.path / "build.log"));
     check_consumer(program, work.path);

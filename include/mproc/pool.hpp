@@ -36,8 +36,13 @@
 ///
 /// Errors a caller can act on (from get(), apply, map, imap's next):
 ///  - mproc::RemoteError: the task threw; it carries the original type name,
-///    what() and the worker's pid. The pool goes on. Also when the worker
-///    could not encode the task's result (the message says so).
+///    what() and the worker's pid, and the task's exception itself, rebuilt
+///    here: e.original<T>() (nullptr unless it is a T or derived from T),
+///    e.rethrow_original(). Standard exception types always; your own types
+///    after mproc::register_exception<T>() at namespace scope; others as their
+///    nearest registered or standard base (<mproc/errors.hpp>). The pool goes
+///    on. Also when the worker could not encode the task's result (the
+///    message says so; nothing is rebuilt then).
 ///  - mproc::BrokenPool: the worker running the task died (killed by a
 ///    signal, abort, _exit...); the message names its pid and the signal or
 ///    exit status. Only the tasks that worker held fail (for map: the whole
@@ -142,14 +147,14 @@ PoolInitializer initializer(F&& f, Args&&... args) {
 /// Pool(PoolOptions{.processes = 4, .initializer = init, .maxtasksperchild = 100}).
 struct PoolOptions {
     /// Number of workers; default cpu_count(). < 1: std::invalid_argument.
-    std::optional<int> processes;
+    std::optional<int> processes{};
     /// Run once in each worker before its first task. If it throws, the
     /// pool fails its pending results with BrokenPool naming the exception,
     /// and later submissions too, instead of respawning workers forever.
-    PoolInitializer initializer;
+    PoolInitializer initializer{};
     /// Each worker retires after this many tasks (a chunk counts as one) and
     /// is replaced; nullopt: workers live as long as the pool.
-    std::optional<long> maxtasksperchild;
+    std::optional<long> maxtasksperchild{};
 };
 
 /// Callbacks for the async forms: `pool.apply_async(mproc::callbacks{on_result, on_error}, f, args...)`.

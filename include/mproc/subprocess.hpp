@@ -117,18 +117,18 @@ private:
 
 /// Options of Popen (Python's keyword arguments of the same names).
 struct PopenOptions {
-    Redirect std_in;
-    Redirect std_out;
-    Redirect std_err;
+    Redirect std_in{};
+    Redirect std_out{};
+    Redirect std_err{};
     /// The child's working directory (a relative program path is found from it).
-    std::optional<std::filesystem::path> cwd;
+    std::optional<std::filesystem::path> cwd{};
     /// Replaces the child's environment when set (Python: env).
-    std::optional<std::map<std::string, std::string>> env;
+    std::optional<std::map<std::string, std::string>> env{};
     /// Run args[0] as a /bin/sh -c command line; args[1..] become $0, $1, ...
     bool shell = false;
     /// The program to run instead of args[0] (which stays argv[0]); with
     /// shell, the shell to use.
-    std::optional<std::filesystem::path> executable;
+    std::optional<std::filesystem::path> executable{};
     /// Reset SIGPIPE and SIGXFSZ to their default action in the child even
     /// if this process ignores them (Python: restore_signals, true by
     /// default). Any other signal ignored here stays ignored in the child;
@@ -137,10 +137,10 @@ struct PopenOptions {
     /// setsid() in the child: a new session and process group.
     bool start_new_session = false;
     /// setpgid(0, process_group) in the child (0: a new group led by it).
-    std::optional<pid_t> process_group;
+    std::optional<pid_t> process_group{};
     /// Descriptors of the parent's kept open in the child under their numbers
     /// (each must be open: std::system_error EBADF otherwise).
-    std::vector<int> pass_fds;
+    std::vector<int> pass_fds{};
     /// Close every other descriptor above 2 in the child.
     bool close_fds = true;
 };
@@ -148,27 +148,27 @@ struct PopenOptions {
 /// Options of run/call/check_call/check_output: every PopenOptions field,
 /// then run's own.
 struct RunOptions {
-    Redirect std_in;
-    Redirect std_out;
-    Redirect std_err;
-    std::optional<std::filesystem::path> cwd;
-    std::optional<std::map<std::string, std::string>> env;
+    Redirect std_in{};
+    Redirect std_out{};
+    Redirect std_err{};
+    std::optional<std::filesystem::path> cwd{};
+    std::optional<std::map<std::string, std::string>> env{};
     bool shell = false;
-    std::optional<std::filesystem::path> executable;
+    std::optional<std::filesystem::path> executable{};
     bool restore_signals = true;
     bool start_new_session = false;
-    std::optional<pid_t> process_group;
-    std::vector<int> pass_fds;
+    std::optional<pid_t> process_group{};
+    std::vector<int> pass_fds{};
     bool close_fds = true;
     /// Sent to stdin (which becomes a PIPE; do not also set std_in).
-    std::optional<std::string> input;
+    std::optional<std::string> input{};
     /// stdout and stderr become PIPEs and land in the result.
     bool capture_output = false;
     /// Throw CalledProcessError for a non-zero return code.
     bool check = false;
     /// Kill the child (its whole process group if it leads one:
     /// start_new_session or process_group 0) and throw TimeoutExpired after this.
-    std::optional<std::chrono::duration<double>> timeout;
+    std::optional<std::chrono::duration<double>> timeout{};
 };
 
 /// The result of run (Python: CompletedProcess).

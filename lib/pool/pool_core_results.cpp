@@ -2,6 +2,7 @@
 // result completes the task at the front of what that worker holds (the one
 // channel per worker says which), decoded without the lock.
 #include "pool/pool_core.hpp"
+#include "pool/remote_exception.hpp"
 
 #include <mproc/errors.hpp>
 
@@ -80,11 +81,7 @@ void pool_core::on_result(lock_t& lk, const std::shared_ptr<worker>& w, const pr
             lk.lock();
         }
     } else {
-        reader text(e.bytes);
-        std::string type(protocol::get_text(text));
-        std::string what(protocol::get_text(text));
-        if (e.outcome == protocol::status::not_sent) what = "the task's result could not be sent back: " + what;
-        error = std::make_exception_ptr(RemoteError(std::move(type), std::move(what), w->pid));
+        error = std::make_exception_ptr(remote_error(e.bytes, w->pid, e.outcome == protocol::status::not_sent));
     }
     if (jobs_.complete(*t, error)) pump_.notify();
 }

@@ -10,11 +10,12 @@
 //                                   its arguments) wait on the descriptor channel
 //   'Q'                             exit
 // worker -> parent, one frame per message:
-//   'H' i32 pid, u8 ok [, text type, text what]   ready (ok) or the initializer threw
+//   'H' i32 pid, u8 ok [, failure]                ready (ok) or the initializer threw
 //   'R' u32 count, then count entries:            tasks' outcomes, in order
 //        u64 task, u8 status, u32 microseconds it ran, u64 n, n bytes:
 //        status 0: the results; 1: the task threw; 2: its result could not
-//        be encoded (1, 2: text type, text what)
+//        be encoded (1, 2: a failure)
+// A failure: text type, text what, text original (remote_exception.hpp).
 // Without a 'G', each result is sent as soon as it is known; with one, the
 // worker sends them when the frame is done, 64 KiB are waiting or 1 ms has
 // passed (so the parent counts every unanswered task of a grouped frame as

@@ -2,10 +2,10 @@
 
 #include "pool/code_registry.hpp"
 #include "pool/protocol.hpp"
+#include "pool/remote_exception.hpp"
 #include "posix/fd_passing.hpp"
 #include "transport/fd_table.hpp"
 
-#include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
 #include <mproc/os.hpp>
 
@@ -38,12 +38,10 @@ constexpr auto flush_interval = std::chrono::milliseconds(1);
 constexpr std::size_t entry_header = protocol::entry_header_size;
 
 // Replaces whatever the entry appended after `payload_at` with the current
-// exception's type and what().
+// exception (remote_exception.hpp).
 void put_failure(std::string& out, std::size_t payload_at) {
-    const exception_description e = describe_current_exception();
     out.resize(payload_at);
-    protocol::put_text(out, e.type);
-    protocol::put_text(out, e.what);
+    put_current_exception(out);
 }
 
 // Sends `message`; false when the parent is gone (the worker then exits).
