@@ -151,6 +151,15 @@ holder_state thread_state(std::uint32_t tid) noexcept {
     return f.state == 'Z' || f.state == 'X' || f.state == 'x' ? holder_state::dead : holder_state::alive;
 }
 
+// When the word's thread belongs to another process than the stamp's, the
+// stamp is an earlier holder's and the word's holder has not stored its own
+// yet: that holder is judged by its thread, never by the earlier stamp (a
+// live new holder would otherwise be taken for the dead earlier one).
+// Otherwise the stamp's verdict `by_stamp` stands.
+holder_state judge_unstamped_or(std::uint32_t tid, std::uint32_t pid, holder_state by_stamp) noexcept {
+    return word_names_another_process(tid, pid) ? thread_state(tid) : by_stamp;
+}
+
 // A zombie leader whose process still has other threads is alive (its main
 // thread ended with pthread_exit).
 bool other_threads_live(std::uint32_t pid) noexcept {
@@ -191,14 +200,17 @@ holder_state check_holder(std::uint32_t tid, std::uint64_t stamp) noexcept {
         // all, so ask the kernel too (it cannot tell a reused pid, but never
         // calls a live holder dead).
         if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) return holder_state::alive;
-        return word_names_another_process(tid, pid) ? holder_state::reused : holder_state::dead;
+        return judge_unstamped_or(tid, pid, holder_state::dead);
     }
     std::uint64_t birth = 0;
     if (!birth_of(pid, f.start, birth))
-        return word_names_another_process(tid, pid) ? holder_state::reused : holder_state::dead;
-    if (birth != stamp_birth(stamp)) return holder_state::reused;
+        return judge_unstamped_or(tid, pid, holder_state::dead);
+    // A later process has the stamp's pid: if the word names it, it is the
+    // holder not stamped yet or the dead holder's reused id (a second look
+    // tells).
+    if (birth != stamp_birth(stamp)) return judge_unstamped_or(tid, pid, holder_state::reused);
     if ((f.state == 'Z' || f.state == 'X' || f.state == 'x') && !other_threads_live(pid))
-        return word_names_another_process(tid, pid) ? holder_state::reused : holder_state::dead;
+        return judge_unstamped_or(tid, pid, holder_state::dead);
     return holder_state::alive;
 }
 

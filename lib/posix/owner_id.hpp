@@ -48,17 +48,18 @@ constexpr std::uint32_t stamp_tid(std::uint64_t stamp) noexcept {
 enum class holder_state {
     alive,   ///< its process lives (or cannot be seen from here: another pid namespace)
     dead,    ///< its process has ended (or is a zombie): it can hold nothing any more
-    reused,  ///< the pid names a later process, or the lock word names a thread
-             ///< of another process than the stamp: the holder is dead, unless a
-             ///< new holder has not written its stamp yet (callers confirm over a
+    reused,  ///< the stamp's pid, named by the lock word too, is a later
+             ///< process's: the holder is dead, unless that process took the
+             ///< lock and has not written its stamp yet (callers confirm over a
              ///< second look)
 };
 
 /// Checks the holder whose thread `tid` is in the lock word and whose
 /// `stamp` is beside it (0: not written; only the thread's liveness is then
-/// checked). A holder killed between taking the word and writing its stamp
-/// (two adjacent stores) is found dead once the previous stamp's process has
-/// ended. Never throws.
+/// checked). When the word names a thread of another process than the
+/// stamp, the stamp is an earlier holder's (the holder took the word and has
+/// not written its stamp yet): the holder is then judged by that thread, so a
+/// live new holder is never taken for a dead earlier one. Never throws.
 holder_state check_holder(std::uint32_t tid, std::uint64_t stamp) noexcept;
 
 }  // namespace mproc::posix

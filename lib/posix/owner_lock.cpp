@@ -35,10 +35,11 @@ thread_local failed_try last_failure;
 }  // namespace
 
 bool owner_lock::take_over(std::uint32_t seen) noexcept {
+    const std::uint64_t mine = self_stamp();  // found before, stored right after the swap
     if (!word.compare_exchange_strong(seen, self_tid() | (seen & waiters_bit) | died_bit, std::memory_order_acquire,
                                       std::memory_order_relaxed))
         return false;
-    stamp.store(self_stamp(), std::memory_order_relaxed);
+    stamp.store(mine, std::memory_order_relaxed);
     return true;
 }
 
@@ -65,10 +66,11 @@ std::optional<owner_lock::acquired> owner_lock::recover_slow() noexcept {
 
 std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexcept {
     const std::uint32_t me = self_tid();
+    const std::uint64_t my_stamp = self_stamp();  // found before, stored right after the swap
     for (int i = 0; i < spins; ++i) {
         std::uint32_t v = word.load(std::memory_order_relaxed);
         if (v == 0 && word.compare_exchange_weak(v, me, std::memory_order_acquire, std::memory_order_relaxed)) {
-            stamp.store(self_stamp(), std::memory_order_relaxed);
+            stamp.store(my_stamp, std::memory_order_relaxed);
             return acquired::clean;
         }
         cpu_relax();
@@ -81,7 +83,7 @@ std::optional<owner_lock::acquired> owner_lock::lock_slow(deadline until) noexce
             // Taken after sleeping: others may sleep too, so the release wakes.
             if (word.compare_exchange_strong(v, me | waiters_bit, std::memory_order_acquire,
                                              std::memory_order_relaxed)) {
-                stamp.store(self_stamp(), std::memory_order_relaxed);
+                stamp.store(my_stamp, std::memory_order_relaxed);
                 return acquired::clean;
             }
             continue;

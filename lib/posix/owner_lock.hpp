@@ -45,11 +45,14 @@ struct owner_lock {
 
     /// Takes the lock if it is free now (never checks a holder).
     bool try_lock() noexcept {
+        // The stamp is found first, so that its store follows the
+        // compare-and-swap at once (a checker meanwhile sees the old stamp).
+        const std::uint64_t mine = self_stamp();
         std::uint32_t expected = 0;
         if (!word.compare_exchange_strong(expected, self_tid(), std::memory_order_acquire,
                                           std::memory_order_relaxed))
             return false;
-        stamp.store(self_stamp(), std::memory_order_relaxed);
+        stamp.store(mine, std::memory_order_relaxed);
         return true;
     }
 
