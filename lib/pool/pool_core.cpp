@@ -89,16 +89,10 @@ pool_core::~pool_core() {
 // ---- one round of the pump ---------------------------------------------------
 
 void pool_core::step(lock_t& lk, deadline until) {
-    const std::uint64_t notified = pump_.notified();
     flush_finished(lk);
     dispatch(lk);
     bury_ended(lk);
     flush_finished(lk);
-    // This round may already have done what the role holder waits for (a
-    // worker whose end was known before the round, buried with its last
-    // message, broke the pool and failed the result): nothing would wake the
-    // poll below for it: then the poll only looks, so the holder checks soon.
-    if (pump_.notified() != notified) until = clock::now();
 
     // What to wait for: [0] the pump's wake pipe, [1] the zygote, then each
     // worker's results and its end.

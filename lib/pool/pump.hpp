@@ -92,12 +92,8 @@ public:
     void wake() noexcept;
     /// Wakes the callers sleeping on a result or the role.
     void notify() noexcept {
-        ++notified_;
         if (waiters_) cv_.notify_all();
     }
-    /// Counts notify() calls: the role holder compares two counts to learn
-    /// whether its own round changed what a caller may be waiting for.
-    std::uint64_t notified() const noexcept { return notified_; }
 
 private:
     void progress_loop();
@@ -114,7 +110,6 @@ private:
     bool progress_idle_ = false;  // the progress thread sleeps until work comes
     bool stop_ = false;
     std::uint64_t activity_ = 0;  // pump rounds by callers
-    std::uint64_t notified_ = 0;  // notify() calls
     bool polling_ = false;        // the holder is (about to be) in poll: wake() must write
     bool woken_ = false;
     posix::unique_fd wake_read_, wake_write_;
