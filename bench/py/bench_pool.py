@@ -13,20 +13,9 @@ import sys
 import time
 
 from _common import quick, report, rounds
+from _pool_tasks import CPUS, PARENT_CPU, WORKER_CPU, pin_worker, square
 
 SCALE = 5 if quick() else 1
-
-CPUS = sorted(os.sched_getaffinity(0))
-PARENT_CPU = CPUS[0]
-WORKER_CPU = CPUS[1] if len(CPUS) > 1 else CPUS[0]
-
-
-def square(x):
-    return x * x
-
-
-def pin_worker():
-    os.sched_setaffinity(0, {WORKER_CPU})
 
 
 def pool2(ctx=None, **kwargs):
