@@ -263,6 +263,23 @@ std::string error_of(F&& f) {
     return "";
 }
 
+// Waits up to 10 s for a forked child to end (its pidfd), kills it if it has
+// not, and reaps it: whether it ended in time, and its wait status.
+struct child_end {
+    bool in_time;
+    int status;
+};
+child_end reap_within_10s(pid_t child) {
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+    pollfd p{pidfd, POLLIN, 0};
+    const bool ended = ::poll(&p, 1, 10000) == 1;
+    ::close(pidfd);
+    if (!ended) ::kill(child, SIGKILL);
+    int status = 0;
+    BOOST_TEST(::waitpid(child, &status, 0) == child);
+    return {ended, status};
+}
+
 }  // namespace
 
 // ---- the API --------------------------------------------------------------------
@@ -902,13 +919,7 @@ BOOST_DATA_TEST_CASE(a_pool_belongs_to_the_process_that_made_it, methods(), meth
         ::_exit(code);
     }
     BOOST_REQUIRE(child > 0);
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
-    pollfd p{pidfd, POLLIN, 0};
-    const bool ended = ::poll(&p, 1, 10000) == 1;
-    ::close(pidfd);
-    if (!ended) ::kill(child, SIGKILL);
-    int status = 0;
-    BOOST_TEST(::waitpid(child, &status, 0) == child);
+    const auto [ended, status] = reap_within_10s(child);
     BOOST_TEST(ended);
     BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "child status " << status);
     BOOST_TEST(pending->get(10s) == 9);
@@ -941,13 +952,7 @@ BOOST_DATA_TEST_CASE(a_pool_under_a_process_limit_fails_from_its_constructor, me
         }
     }
     BOOST_REQUIRE(child > 0);
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
-    pollfd p{pidfd, POLLIN, 0};
-    const bool ended = ::poll(&p, 1, 10000) == 1;
-    ::close(pidfd);
-    if (!ended) ::kill(child, SIGKILL);
-    int status = 0;
-    BOOST_TEST(::waitpid(child, &status, 0) == child);
+    const auto [ended, status] = reap_within_10s(child);
     BOOST_TEST(ended);
     BOOST_TEST((WIFEXITED(status) && WEXITSTATUS(status) == 0), "child exit status " << WEXITSTATUS(status));
 }
