@@ -21,7 +21,6 @@
 #include <system_error>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <sys/syscall.h>
 #include <tuple>
@@ -182,9 +181,7 @@ BOOST_DATA_TEST_CASE(children_outlive_a_main_thread_that_calls_pthread_exit, met
             const std::string stat = "/proc/self/task/" + std::to_string(main_thread) + "/stat";
             bool gone = test_support::eventually(
                 [&] {
-                    std::ifstream in(stat);
-                    std::string line;
-                    std::getline(in, line);
+                    const std::string line = test_support::read_proc_file(stat);
                     auto close = line.rfind(')');
                     return line.empty() || (close != std::string::npos && line.substr(close + 2, 1) == "Z");
                 },
@@ -416,23 +413,18 @@ struct fork_server_info {
 };
 
 // This process's fork server: its child started with --mproc-forkserver.
+// Processes end while /proc is read: a file that vanished reads as empty.
 fork_server_info find_fork_server() {
     fork_server_info found;
     for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
         const std::string name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream cmdline(entry.path() / "cmdline");
-        std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-        std::ifstream status(entry.path() / "status");
-        std::string line;
-        pid_t ppid = 0;
-        int threads = 0;
-        while (std::getline(status, line)) {
-            if (line.rfind("PPid:", 0) == 0) ppid = std::stoi(line.substr(5));
-            if (line.rfind("Threads:", 0) == 0) threads = std::stoi(line.substr(8));
-        }
-        if (ppid == ::getpid() && args.find("--mproc-forkserver") != std::string::npos && running(std::stoi(name)))
-            found = {std::stoi(name), threads};
+        const pid_t pid = std::stoi(name);
+        if (test_support::status_number(pid, "PPid") != ::getpid()) continue;
+        const std::string args = test_support::read_proc_file("/proc/" + name + "/cmdline");
+        const long threads = test_support::status_number(pid, "Threads");
+        if (args.find("--mproc-forkserver") != std::string::npos && threads > 0 && running(pid))
+            found = {pid, static_cast<int>(threads)};
     }
     return found;
 }

@@ -1,9 +1,14 @@
 // Test helpers reading /proc: this process's open descriptors, its zombie
-// children, another process's state; and the entries of /dev/shm.
+// children, another process's state; and the entries of /dev/shm. Another
+// process's files vanish under the reader when it ends (a read then fails
+// with ESRCH): read them with read_proc_file, never a stream iterator (which
+// throws from underflow).
 #pragma once
 
+#include <cerrno>
+#include <cstdlib>
 #include <dirent.h>
-#include <fstream>
+#include <fcntl.h>
 #include <set>
 #include <string>
 #include <sys/types.h>
@@ -11,6 +16,37 @@
 #include <vector>
 
 namespace test_support {
+
+/// The whole of a /proc file; "" when it cannot be read (the process ended).
+inline std::string read_proc_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string text;
+    char buf[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) {
+            text.append(buf, static_cast<std::size_t>(n));
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (n < 0) text.clear();  // gone mid-read: a torn file is no file
+            break;
+        }
+    }
+    ::close(fd);
+    return text;
+}
+
+/// The value after "Name:" in /proc/PID/status (e.g. "PPid", "Threads"), or
+/// -1 when the process is gone.
+inline long status_number(pid_t pid, const std::string& name) {
+    const std::string status = read_proc_file("/proc/" + std::to_string(pid) + "/status");
+    const std::string key = "\n" + name + ":";
+    const std::size_t at = ("\n" + status).find(key);
+    if (at == std::string::npos) return -1;
+    return std::strtol(status.c_str() + at + key.size() - 1, nullptr, 10);
+}
 
 /// Entries of /dev/shm (mproc must never make one).
 inline std::set<std::string> dev_shm() {
@@ -38,11 +74,10 @@ inline std::set<int> open_fds() {
 /// The fields of /proc/PID/stat after the command name: [0] state, [1] ppid,
 /// [2] pgrp, [3] session. Empty when the process is gone.
 inline std::vector<std::string> stat_fields(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(in, line)) return {};
+    std::string line = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!line.empty() && line.back() == '\n') line.pop_back();
     auto close = line.rfind(')');
-    if (close == std::string::npos) return {};
+    if (close == std::string::npos || close + 2 > line.size()) return {};
     std::vector<std::string> fields;
     std::string field;
     for (char c : line.substr(close + 2)) {
