@@ -511,7 +511,7 @@ private:
             return submit_chunks<detail::pool::map_job<R>, Star>(cb, f, std::forward<Range>(items), chunksize);
         } else {
             static_assert(detail::pool::assert_task<Fn, Item>());
-            using R = detail::pool::task_result_t<Fn, Item>;
+            using R = detail::task_result_t<Fn, Item>;
             return submit_chunks<detail::pool::map_job<R>, Star>(cb, f, std::forward<Range>(items), chunksize);
         }
     }
@@ -521,7 +521,7 @@ private:
         using Fn = std::decay_t<F>;
         using Item = detail::pool::item_t<Range>;
         static_assert(detail::pool::assert_task<Fn, Item>());
-        using R = detail::pool::task_result_t<Fn, Item>;
+        using R = detail::task_result_t<Fn, Item>;
         static_assert(!std::is_void_v<R>, "mproc::Pool::imap: the task returns nothing to iterate: use map");
         if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {
             callbacks<> none;
@@ -614,7 +614,7 @@ private:
         using Fn = std::decay_t<F>;
         using Item = detail::pool::item_t<Range>;
         auto add = [&](auto& writer) {
-            if constexpr (!Star && std::ranges::contiguous_range<Range> && detail::pool::raw_args<Item>) {
+            if constexpr (!Star && std::ranges::contiguous_range<Range> && detail::raw_args<Item>) {
                 writer.add_block(std::ranges::data(items) + first, count);
             } else {
                 writer.reserve(count);

@@ -1,6 +1,6 @@
 #include "pool/worker_main.hpp"
 
-#include "pool/code_registry.hpp"
+#include "start/code_table.hpp"
 #include "pool/protocol.hpp"
 #include "posix/fd_passing.hpp"
 #include "transport/fd_table.hpp"
