@@ -1,17 +1,19 @@
 #include "pool/zygote.hpp"
 
-#include "pool/protocol.hpp"
+#include "lifecycle/self.hpp"
 #include "pool/worker_main.hpp"
 #include "posix/fd_passing.hpp"
-#include "posix/poll.hpp"
+#include "posix/parent_death.hpp"
+#include "posix/signals.hpp"
+#include "start/fork_server.hpp"
+#include "start/run_target.hpp"
 
 #include <mproc/connection.hpp>
 #include <mproc/context.hpp>
 
-#include <csignal>
 #include <cstring>
 #include <exception>
-#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,97 +22,44 @@ namespace mproc::detail::pool {
 
 namespace {
 
-void send_message(int sock, const std::string& message) noexcept {
-    try {
-        posix::send_with_fds(sock, message.data(), message.size(), {});
-    } catch (...) {
+namespace fs = start::fork_server;
+
+// The zygote's launcher: each child becomes a worker.
+class worker_launcher final : public fs::launcher {
+public:
+    explicit worker_launcher(std::string config) : config_(std::move(config)) {}
+
+    bool own_report_socket() const noexcept override { return false; }
+
+    void prepare(fs::request& r) override {
+        if (r.fds.size() != 2) throw ProtocolError("a worker needs two descriptors");
+        next_ = self::context_for_child("ForkPoolWorker-" + std::to_string(++made_), self::next_child_identity(), true);
     }
-}
+
+    [[noreturn]] void become(fs::request& r, const fs::server_state& server) noexcept override {
+        posix::set_thread_signal_mask(server.mask);
+        if (!posix::die_with_parent(server.pid)) posix::exit_now(1);
+        for (int fd : server.own_fds) posix::unique_fd{fd};  // closed: the zygote's, not the worker's
+        self::become(*next_);
+        start::exit_child(start::run_target([&] {
+            run_worker(Connection(std::move(r.fds[0]), true, true), Connection(std::move(r.fds[1]), true, true),
+                       config_);
+        }));
+    }
+
+private:
+    std::string config_;
+    int made_ = 0;
+    std::optional<self::child_context> next_;
+};
 
 // The zygote's whole life (single-threaded: nothing here starts a thread).
 void serve(posix::unique_fd sock, std::string config, int parent_end) {
     // The parent's end came with the fork: without it, the parent's exit
     // is an end of stream here.
     posix::unique_fd(parent_end).reset();
-    struct worker {
-        Process process;
-    };
-    std::vector<std::unique_ptr<worker>> workers;
-    int made = 0;
-    bool quitting = false;
-    auto report_ended = [&](worker& w) {
-        std::string m(1, 'X');
-        const std::int32_t pid = w.process.pid();
-        const std::int32_t code = w.process.exitcode().value_or(0);
-        m.append(reinterpret_cast<const char*>(&pid), sizeof pid);
-        m.append(reinterpret_cast<const char*>(&code), sizeof code);
-        send_message(sock.get(), m);
-    };
-    auto kill_all = [&] {
-        for (auto& w : workers) {
-            try {
-                w->process.kill();
-            } catch (...) {
-            }
-        }
-    };
-    for (;;) {
-        std::vector<pollfd> fds;
-        fds.push_back({quitting ? -1 : sock.get(), POLLIN, 0});
-        for (auto& w : workers) fds.push_back({w->process.sentinel(), POLLIN, 0});
-        if (quitting && workers.empty()) return;
-        posix::poll_until(fds.data(), fds.size(), std::nullopt);
-        for (std::size_t i = workers.size(); i-- > 0;) {
-            if (!fds[i + 1].revents) continue;
-            workers[i]->process.join();
-            report_ended(*workers[i]);
-            workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
-        }
-        if (quitting || !fds[0].revents) continue;
-        char buf[64];
-        std::vector<posix::unique_fd> received;
-        std::optional<std::size_t> n;
-        try {
-            n = posix::recv_with_fds(sock.get(), buf, sizeof buf, received, true);
-        } catch (...) {
-            n = 0;
-        }
-        if (!n) continue;
-        if (*n == 0) {  // the parent is gone or done with us
-            kill_all();
-            quitting = true;
-            continue;
-        }
-        if (buf[0] == 'Q') {
-            quitting = true;
-        } else if (buf[0] == 'K') {
-            kill_all();
-            quitting = true;
-        } else if (buf[0] == 'S' && *n >= 9 && received.size() == 2) {
-            std::uint64_t token;
-            std::memcpy(&token, buf + 1, sizeof token);
-            try {
-                auto w = std::make_unique<worker>();
-                w->process = get_context(start_method::fork)
-                                 .Process(run_worker, Connection(std::move(received[0]), true, true),
-                                          Connection(std::move(received[1]), true, true), config);
-                w->process.daemon(true);
-                w->process.name("ForkPoolWorker-" + std::to_string(++made));
-                w->process.start();
-                std::string m(1, 'P');
-                const std::int32_t pid = w->process.pid();
-                m.append(reinterpret_cast<const char*>(&token), sizeof token);
-                m.append(reinterpret_cast<const char*>(&pid), sizeof pid);
-                send_message(sock.get(), m);
-                workers.push_back(std::move(w));
-            } catch (const std::exception& e) {
-                std::string m(1, 'F');
-                m.append(reinterpret_cast<const char*>(&token), sizeof token);
-                m += e.what();
-                send_message(sock.get(), m);
-            }
-        }
-    }
+    worker_launcher launcher(std::move(config));
+    fs::serve(std::move(sock), launcher);
 }
 
 }  // namespace
@@ -135,11 +84,9 @@ zygote::~zygote() {
 
 bool zygote::start_worker(std::uint64_t token, const posix::unique_fd& worker_end,
                           const posix::unique_fd& channel_end) noexcept {
-    char m[9] = {'S'};
-    std::memcpy(m + 1, &token, sizeof token);
     const int fds[2] = {worker_end.get(), channel_end.get()};
     try {
-        posix::send_with_fds(socket_.get(), m, sizeof m, fds);
+        fs::send_request(socket_.get(), 'S', token, 0, fds);
         return true;
     } catch (...) {
         return false;
@@ -148,57 +95,31 @@ bool zygote::start_worker(std::uint64_t token, const posix::unique_fd& worker_en
 
 std::optional<zygote::report> zygote::read_report() {
     if (gone_) return std::nullopt;
-    char buf[4096];
-    std::vector<posix::unique_fd> fds;
-    std::optional<std::size_t> n;
+    std::optional<fs::report> r;
     try {
-        n = posix::recv_with_fds(socket_.get(), buf, sizeof buf, fds, true);
+        r = fs::read_report(socket_.get(), true);
     } catch (...) {
-        n = 0;
+        r = fs::report{};  // unreadable: as good as gone
     }
-    if (!n) return std::nullopt;
-    if (*n == 0) {
-        gone_ = true;
-        return report(gone{});
+    if (!r) return std::nullopt;
+    switch (r->kind) {
+        case 'P': return report(started{r->token, r->pid});
+        case 'F': return report(start_failed{r->token, r->text.empty() ? std::strerror(r->value) : r->text});
+        case 'X': return report(ended{r->pid, r->value});
+        default: gone_ = true; return report(gone{});
     }
-    auto field = [&](std::size_t at, auto& v) {
-        if (at + sizeof v <= *n) std::memcpy(&v, buf + at, sizeof v);
-    };
-    if (buf[0] == 'P') {
-        started s{0, 0};
-        field(1, s.token);
-        std::int32_t pid = 0;
-        field(9, pid);
-        s.pid = pid;
-        return report(s);
-    }
-    if (buf[0] == 'F') {
-        start_failed f{0, {}};
-        field(1, f.token);
-        if (*n > 9) f.error.assign(buf + 9, *n - 9);
-        return report(f);
-    }
-    ended e{0, 0};
-    std::int32_t pid = 0, code = 0;
-    field(1, pid);
-    field(5, code);
-    e.pid = pid;
-    e.exitcode = code;
-    return report(e);
 }
 
 void zygote::quit() noexcept {
-    const char m = 'Q';
     try {
-        posix::send_with_fds(socket_.get(), &m, 1, {});
+        fs::send_request(socket_.get(), 'Q');
     } catch (...) {
     }
 }
 
 void zygote::kill_workers() noexcept {
-    const char m = 'K';
     try {
-        posix::send_with_fds(socket_.get(), &m, 1, {});
+        fs::send_request(socket_.get(), 'K');
     } catch (...) {
     }
 }

@@ -4,18 +4,13 @@
 // another thread held at that moment (malloc's, a logger's, the pool's own)
 // stays locked forever in the child. So the parent forks once, when the Pool
 // starts and before the pool has any thread of its own: the zygote, an
-// mproc::Process that stays single-threaded and forks every worker (the first
-// ones and all replacements) as an mproc::Process of its own. Each worker's
-// Connection to the parent is made by the parent and handed to the zygote
-// over a SOCK_SEQPACKET socket (SCM_RIGHTS). The zygote reports each worker's
-// pid and, when it ends, its exit code; it dies with the parent (PDEATHSIG)
-// and its workers with it.
-//
-// parent -> zygote: 'S' u64 token + the worker's two descriptors (its end of
-//                   the Connection, of the descriptor channel): start a worker;
-//                   'Q': exit once the workers have; 'K': kill them, then exit.
-// zygote -> parent: 'P' u64 token, i32 pid: started; 'F' u64 token, text: could not start;
-//                   'X' i32 pid, i32 exit code (-signal): a worker ended.
+// mproc::Process that stays single-threaded and runs the fork-server loop
+// (lib/start/fork_server.hpp) forking every worker (the first ones and all
+// replacements). Each worker's Connection to the parent is made by the
+// parent and handed to the zygote with an 'S' request (the worker's two
+// descriptors: its end of the Connection, of the descriptor channel). The
+// zygote reports each worker's pid and, when it ends, its exit code on its
+// one socket; it dies with the parent (PDEATHSIG) and its workers with it.
 #pragma once
 
 #include <mproc/process.hpp>
