@@ -517,7 +517,7 @@ void pool_core::on_zygote_report(lock_t& lk) {
             break_pool(lk, broken("mproc::Pool: a worker could not be started: " + f->error));
         } else if (auto* e = std::get_if<zygote::ended>(&*r)) {
             for (auto& w : workers_)
-                if (w->pid == e->pid && !w->exitcode) w->exitcode = e->exitcode;
+                if (w->token == e->token && !w->exitcode) w->exitcode = e->exitcode;
         } else {
             zygote_gone_ = true;
             // Its workers died with it (PDEATHSIG); nothing can replace them.
