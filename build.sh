@@ -4,7 +4,12 @@
 #   ./build.sh demo                 build and run every program under examples/
 #   ./build.sh test [asan|tsan]     build and run every Boost.Test module, then print
 #                                   "N passed, N failed" (test cases, all modules)
-#   ./build.sh bench                build release benchmarks, print the comparison table
+#   ./build.sh bench [--quick] [GROUP]  build release benchmarks, run them against Python,
+#                                   raw syscalls and the peers (pebble, billiard, joblib,
+#                                   concurrent.futures, iceoryx, Boost), print the table,
+#                                   write bench/results/latest.json and its chart (a full
+#                                   run; --quick or a GROUP such as pool or queue.latency
+#                                   writes bin/bench/results/ instead)
 #   ./build.sh fuzz SECONDS         run the libFuzzer harnesses in test/fuzz/
 #   ./build.sh stress [SECONDS]     build every test/stress/*.cpp in release and run
 #                                   each for SECONDS (default 60); not run by CI
@@ -83,7 +88,7 @@ cmd_test() {
         *) die "unknown test flavour '$1' (use asan or tsan)" ;;
     esac
     # cmake only recommends make, its default generator (test_consumer_build).
-    need_packages "${base_packages[@]}" cmake make pkg-config
+    need_packages "${base_packages[@]}" cmake make pkg-config python3
     local modules compile_fail log rc=0
     modules=$(for f in test/test_*.cpp; do basename "$f" .cpp; done | tr '\n' ' ')
     compile_fail=$(for f in test/compile_fail/*.cpp; do [ -e "$f" ] && echo "cf_$(basename "$f" .cpp)"; done | tr '\n' ' ')
@@ -91,22 +96,49 @@ cmd_test() {
     find bin/test \( -name '*.run' -o -name 'cf_*.test' \) -path "*/$variant/*" -delete 2>/dev/null || true
     log=$(mktemp)
     trap 'rm -f "$log"' RETURN
+    b2_build --verbose-test variant="$variant" test 2>&1 | tee -a "$log" || rc=1
     # The layers of DESIGN.md count as one test case: a violation fails the run.
-    if bash tools/check_layers.sh; then
+    # After the build, so its symbol checks read this variant's fresh objects.
+    if bash tools/check_layers.sh --variant "$variant"; then
         echo "mproc-test-result: check_layers 1 passed, 0 failed" >>"$log"
     else
         echo "mproc-test-result: check_layers 0 passed, 1 failed" >>"$log"
         rc=1
     fi
-    b2_build --verbose-test variant="$variant" test 2>&1 | tee -a "$log" || rc=1
+    # bench/compare.py's table wording and grouping (its doctests; no benchmark runs).
+    if /usr/bin/python3 -m doctest bench/compare.py bench/chart.py; then
+        echo "bench doctests: ok"
+        echo "mproc-test-result: bench_compare_doctest 1 passed, 0 failed" >>"$log"
+    else
+        echo "mproc-test-result: bench_compare_doctest 0 passed, 1 failed" >>"$log"
+        rc=1
+    fi
     summarise_tests "$log" "$modules" "$compile_fail" || rc=1
     return $rc
 }
 
+# The peers of bench/. Debian's python3-* packages import only into /usr/bin/python3.
+# python3-munkres: python3-fonttools (for matplotlib) wants scipy or munkres, and
+# scipy's pythran pulls Boost 1.74's headers, which conflict with 1.81's.
+bench_packages=(python3 python3-pebble python3-billiard python3-joblib python3-matplotlib python3-munkres
+                libiceoryx-posh-dev iceoryx)
+
 cmd_bench() {
-    need_packages "${base_packages[@]}" python3
+    local options=() partial=0 arg out
+    for arg in "$@"; do
+        case "$arg" in
+            --quick) options+=(--quick); partial=1 ;;
+            -*) die "unknown bench option '$arg' (use --quick)" ;;
+            *) options+=(--group "$arg"); partial=1 ;;
+        esac
+    done
+    need_packages "${base_packages[@]}" "${bench_packages[@]}"
     b2_build variant=release bench//all
-    python3 bench/compare.py "$PWD/bin/bench"
+    # Only a full run replaces the committed results and chart.
+    out=bench/results
+    [ $partial -eq 0 ] || out=bin/bench/results
+    /usr/bin/python3 bench/compare.py "$PWD/bin/bench" "${options[@]}" --json "$out/latest.json"
+    /usr/bin/python3 bench/chart.py "$out/latest.json" "$out/chart"
 }
 
 cmd_fuzz() {
@@ -143,5 +175,5 @@ case "${1:-}" in
     fuzz) shift; cmd_fuzz "$@" ;;
     stress) shift; cmd_stress "$@" ;;
     install) shift; cmd_install "$@" ;;
-    *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

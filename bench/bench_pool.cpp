@@ -75,27 +75,27 @@ mp::Pool pool2(mp::start_method method = mp::fork) {
 }
 
 double map_default() {
-    constexpr int n = 1000000;
+    const int n = bench::scaled(1000000);
     auto pool = pool2();
     auto start = bench::clock::now();
     auto ys = pool.map(square, std::views::iota(0, n));
     const double s = bench::seconds_since(start);
-    if (ys.size() != n || ys[1000] != 1000000) throw std::runtime_error("map: wrong results");
+    if (ys.size() != std::size_t(n) || ys[1000] != 1000000) throw std::runtime_error("map: wrong results");
     return n / s;
 }
 
 double map_chunk1() {
-    constexpr int n = 100000;
+    const int n = bench::scaled(100000);
     auto pool = pool2();
     auto start = bench::clock::now();
     auto ys = pool.map(square, std::views::iota(0, n), 1);
     const double s = bench::seconds_since(start);
-    if (ys.size() != n || ys[300] != 90000) throw std::runtime_error("map: wrong results");
+    if (ys.size() != std::size_t(n) || ys[300] != 90000) throw std::runtime_error("map: wrong results");
     return n / s;
 }
 
 double apply_async_all() {
-    constexpr int n = 100000;
+    const int n = bench::scaled(100000);
     auto pool = pool2();
     std::vector<mp::AsyncResult<int>> results;
     results.reserve(n);
@@ -109,7 +109,7 @@ double apply_async_all() {
 }
 
 double life(mp::start_method method) {
-    constexpr int n = 20;
+    const int n = bench::scaled(20, 4);
     auto start = bench::clock::now();
     for (int i = 0; i < n; ++i) {
         mp::Pool pool = mp::get_context(method).Pool(2);
@@ -123,7 +123,7 @@ double life(mp::start_method method) {
 
 // ---- apply round trip against a raw ping-pong --------------------------------
 
-constexpr int roundtrips = 20000;
+const int roundtrips = bench::scaled(20000);
 constexpr int warmup = 200;
 
 double apply_roundtrip() {
@@ -230,6 +230,14 @@ int main(int argc, char** argv) {
                  "bench_pool placement: throughput groups: parent and workers on CPUs %s (unpinned); pool.apply: "
                  "parent on CPU %d, workers and the raw peer on CPU %d\n",
                  cpu_list(all_cpus).c_str(), parent_cpu(), worker_cpu());
+    const std::string unpinned = "parent and 2 workers unpinned (CPUs " + cpu_list(all_cpus) + ")";
+    for (const char* group : {"pool.life.fork", "pool.life.spawn", "pool.map.default", "pool.map.chunk1", "pool.apply_async"})
+        if (wanted(group)) bench::note(group, "mproc", unpinned);
+    if (wanted("pool.apply")) {
+        const std::string pinned = "parent on CPU " + std::to_string(parent_cpu()) + ", workers on CPU " + std::to_string(worker_cpu());
+        bench::note("pool.apply", "mproc", pinned);
+        bench::note("pool.apply", "raw", pinned + "; a socketpair ping-pong with a forked peer");
+    }
     try {
         if (wanted("pool.life.fork")) measure("pool.life.fork", "ms/op", [] { return life(mp::fork); }, n);
         if (wanted("pool.life.spawn")) measure("pool.life.spawn", "ms/op", [] { return life(mp::spawn); }, n);

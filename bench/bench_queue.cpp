@@ -36,6 +36,7 @@
 #include <sched.h>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <system_error>
@@ -46,11 +47,11 @@ namespace {
 
 namespace bi = boost::interprocess;
 
-constexpr int small_messages = 1000000;
-constexpr int mq_messages = 300000;  // message_queue is slow: fewer, same rate
-constexpr int bulk_messages = 256;
+const int small_messages = bench::scaled(1000000);
+const int mq_messages = bench::scaled(300000);  // message_queue is slow: fewer, same rate
+const int bulk_messages = bench::scaled(256);
 constexpr std::size_t bulk_size = 1 << 20;
-constexpr int latency_iters = 20000;
+const int latency_iters = bench::scaled(20000);
 constexpr int producers4 = 4;
 
 int consumer_cpu = 0;
@@ -322,25 +323,41 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench_queue: consumer (parent) on CPU %d, producer(s) on CPU %d, for every contestant\n",
                      consumer_cpu, producer_cpu);
         const int n = bench::rounds();
+        const std::string placed = "consumer (parent) on CPU " + std::to_string(consumer_cpu) + ", producers on CPU " +
+                                   std::to_string(producer_cpu);
+        auto notes = [&](const char* group, std::vector<std::pair<const char*, const char*>> how) {
+            for (auto& [impl, text] : how) bench::note(group, impl, placed + "; " + text);
+        };
+        const char* mproc_waits = "spins ~20 us, then blocks on a futex";
         using bench::contestant;
         using bench::round_fn;
-        if (wanted("queue.small.1to1"))
+        if (wanted("queue.small.1to1")) {
+            notes("queue.small.1to1", {{"mproc", mproc_waits},
+                                       {"boost_message_queue", "blocks (interprocess mutex + condition)"},
+                                       {"spsc", "boost::lockfree::spsc_queue in shared memory, busy-polls"}});
             bench::compare_all("queue.small.1to1", "Mmsg/s",
                                {{"mproc", [] { return mproc_small(1); }},
-                                {"boost_mq", [] { return boost_mq_small(1); }},
+                                {"boost_message_queue", [] { return boost_mq_small(1); }},
                                 {"spsc", [] { return spsc_small(); }}},
                                n, {">=2", ">=0.25"});
-        if (wanted("queue.small.4to1"))
+        }
+        if (wanted("queue.small.4to1")) {
+            notes("queue.small.4to1", {{"mproc", mproc_waits}, {"boost_message_queue", "blocks (interprocess mutex + condition)"}});
             bench::compare_all("queue.small.4to1", "Mmsg/s",
                                {{"mproc", [] { return mproc_small(producers4); }},
-                                {"boost_mq", [] { return boost_mq_small(producers4); }}},
+                                {"boost_message_queue", [] { return boost_mq_small(producers4); }}},
                                n, {">=1"});
-        if (wanted("queue.bulk.1mib"))
+        }
+        if (wanted("queue.bulk.1mib")) {
+            notes("queue.bulk.1mib", {{"mproc", mproc_waits}, {"raw", "a pipe, length + payload, blocks in read"}});
             bench::compare("queue.bulk.1mib", "MB/s", contestant<round_fn>{"mproc", mproc_bulk},
                            contestant<round_fn>{"raw", pipe_bulk}, n, ">=1");
-        if (wanted("queue.latency"))
+        }
+        if (wanted("queue.latency")) {
+            notes("queue.latency", {{"mproc", mproc_waits}, {"raw", "a futex ping-pong in shared memory, blocks"}});
             bench::compare("queue.latency", "us/op", contestant<round_fn>{"mproc", mproc_latency},
                            contestant<round_fn>{"raw", futex_latency}, n, "<=1.2");
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_queue: %s\n", e.what());
         return 1;

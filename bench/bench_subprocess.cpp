@@ -1,7 +1,10 @@
 // subprocess benchmarks: mproc::subprocess against raw posix_spawn loops
-// written here doing the same work (bench/py/bench_subprocess.py: Python's).
+// written here doing the same work, and Boost.Process v2 (Boost 1.81, its
+// default launcher, a fresh io_context per round) for the runs
+// (bench/py/bench_subprocess.py: Python's subprocess.run).
 //
 //   subprocess.run_true          run({"/bin/true"}) vs posix_spawn + waitpid   (runs/s)
+//                                and bp2::process + wait
 //   subprocess.run_true.bigheap  the same with a 256 MiB touched heap          (runs/s)
 //   subprocess.communicate_cat   256 MiB through `cat`: Popen + communicate vs (MB/s)
 //                                a posix_spawn + poll loop with 64 KiB chunks
@@ -14,6 +17,9 @@
 #include "bench_util.hpp"
 
 #include <mproc/subprocess.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/process/v2/process.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -36,9 +42,9 @@ namespace sp = mproc::subprocess;
 
 namespace {
 
-constexpr int runs_per_round = 100;
+const int runs_per_round = bench::scaled(100, 10);
 constexpr std::size_t heap_size = 256u << 20;
-constexpr std::size_t cat_size = 256u << 20;
+const std::size_t cat_size = bench::quick() ? 64u << 20 : 256u << 20;
 constexpr std::size_t chunk = 64 * 1024;
 
 [[noreturn]] void fail(const char* what, int err = errno) { throw std::system_error(err, std::system_category(), what); }
@@ -62,6 +68,17 @@ double raw_run_true() {
         while (::waitpid(pid, &status, 0) < 0)
             if (errno != EINTR) fail("waitpid");
         if (status != 0) throw std::runtime_error("raw: /bin/true failed");
+    }
+    return runs_per_round / bench::seconds_since(start);
+}
+
+double boost_process_run_true() {
+    namespace bp2 = boost::process::v2;
+    boost::asio::io_context ctx;
+    auto start = bench::clock::now();
+    for (int i = 0; i < runs_per_round; ++i) {
+        bp2::process proc(ctx, "/bin/true", {});
+        if (proc.wait() != 0) throw std::runtime_error("boost_process: /bin/true failed");
     }
     return runs_per_round / bench::seconds_since(start);
 }
@@ -171,15 +188,22 @@ int main(int argc, char** argv) {
     try {
         const int run_rounds = bench::rounds(21);
         const int cat_rounds = bench::rounds(7);
-        std::vector<bench::contestant<bench::round_fn>> run_true = {{"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}};
+        std::vector<bench::contestant<bench::round_fn>> run_true = {
+            {"mproc", mproc_run_true}, {"posix_spawn", raw_run_true}, {"boost_process", boost_process_run_true}};
+        for (const char* group : {"subprocess.run_true", "subprocess.run_true.bigheap"})
+            if (wanted(group)) {
+                bench::note(group, "mproc", "unpinned; clone(CLONE_VM | CLONE_VFORK) + exec, then wait");
+                bench::note(group, "posix_spawn", "unpinned; glibc posix_spawn + waitpid");
+                bench::note(group, "boost_process", "unpinned; v2's default launcher (fork + exec), wait()");
+            }
         if (wanted("subprocess.run_true")) {
             mproc_run_true();  // warm-up: first page faults, the child stack
-            bench::compare_all("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95"});
+            bench::compare_all("subprocess.run_true", "runs/s", run_true, run_rounds, {">=0.95", ""});
         }
         if (wanted("subprocess.run_true.bigheap")) {
             std::vector<char> heap(heap_size);
             std::memset(heap.data(), 1, heap.size());  // touched: its page tables exist
-            bench::compare_all("subprocess.run_true.bigheap", "runs/s", run_true, run_rounds, {">=0.95"});
+            bench::compare_all("subprocess.run_true.bigheap", "runs/s", run_true, run_rounds, {">=0.95", ""});
             if (heap[heap_size / 2] != 1) return 1;  // keep the heap alive and used
         }
         if (wanted("subprocess.communicate_cat")) {

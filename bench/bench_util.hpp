@@ -52,6 +52,15 @@ inline int rounds(int fallback = 7) {
     return n > 0 ? n : fallback;
 }
 
+/// True under `./build.sh bench --quick` (MPROC_BENCH_QUICK=1): fewer items per round.
+inline bool quick() {
+    const char* env = std::getenv("MPROC_BENCH_QUICK");
+    return env && std::string_view(env) == "1";
+}
+
+/// `full`, or a fifth of it (at least `floor`) under --quick.
+inline int scaled(int full, int floor = 1) { return quick() ? std::max(full / 5, floor) : full; }
+
 /// Prints one result line. Names are plain identifiers: no JSON escaping needed.
 inline void report(std::string_view group, std::string_view impl, double value, std::string_view unit,
                    std::string_view target = {}) {
@@ -61,6 +70,17 @@ inline void report(std::string_view group, std::string_view impl, double value, 
     if (!target.empty()) std::printf(",\"target\":\"%.*s\"", int(target.size()), target.data());
     std::printf("}\n");
     std::fflush(stdout);  // one line at a time, even if we die later
+}
+
+/// Prints how `impl` ran in `group` (placement, blocks or busy-polls), a line
+/// compare.py shows beside the figures. Quotes and backslashes are dropped.
+inline void note(std::string_view group, std::string_view impl, std::string_view text) {
+    std::string clean;
+    for (char c : text)
+        if (c != '"' && c != '\\') clean += c;
+    std::printf("{\"group\":\"%.*s\",\"impl\":\"%.*s\",\"note\":\"%s\"}\n", int(group.size()), group.data(),
+                int(impl.size()), impl.data(), clean.c_str());
+    std::fflush(stdout);
 }
 
 /// One contestant: a name and a function running one timed round that

@@ -313,14 +313,30 @@ BOOST_AUTO_TEST_CASE(communicate_resumes_sending_input_after_a_timeout) {
 }
 
 BOOST_AUTO_TEST_CASE(a_timeout_after_bulk_output_keeps_all_of_it) {
-    // More than fits one buffer: the output so far spans several pieces.
-    sp::Popen p({"sh", "-c", "head -c 20000000 /dev/zero; sleep 0.8; echo end"}, {.std_out = sp::PIPE});
-    try {
-        p.communicate({}, 0.5s);
-        BOOST_FAIL("communicate did not time out");
-    } catch (const sp::TimeoutExpired& e) {
-        BOOST_TEST(e.output.size() == 20000000u);
+    // More than fits one buffer: the output so far spans several pieces. The
+    // child then waits for the end of a pipe this test holds (an event, not a
+    // sleep), so a timeout can only end a call while it waits.
+    int gate[2];
+    BOOST_REQUIRE(::pipe2(gate, O_CLOEXEC) == 0);
+    const std::string fd = std::to_string(gate[0]);
+    sp::Popen p({"sh", "-c", "head -c 20000000 /dev/zero; cat <&" + fd + " >/dev/null; echo end"},
+                {.std_out = sp::PIPE, .pass_fds = {gate[0]}});
+    ::close(gate[0]);
+    // Each timed-out call keeps everything read so far; under load the 20 MB
+    // may take several calls to arrive.
+    std::size_t seen = 0;
+    const auto start = std::chrono::steady_clock::now();
+    while (seen < 20000000u && seconds_since(start) < 10) {
+        try {
+            p.communicate({}, 0.2s);
+            BOOST_FAIL("communicate did not time out while the child waited");
+        } catch (const sp::TimeoutExpired& e) {
+            BOOST_TEST(e.output.size() >= seen);
+            seen = e.output.size();
+        }
     }
+    BOOST_TEST(seen == 20000000u);
+    ::close(gate[1]);
     std::string out = p.communicate().std_out;
     BOOST_TEST(out.size() == 20000004u);
     BOOST_TEST(out.substr(20000000) == "end\n");

@@ -12,7 +12,20 @@ def rounds(fallback=7):
     return n if n > 0 else fallback
 
 
-def report(group, value, unit):
-    """Prints one result line in bench_util.hpp's format, impl "python"."""
-    line = {"group": group, "impl": "python", "value": round(value, 6), "unit": unit}
+def quick():
+    """True under `./build.sh bench --quick` (MPROC_BENCH_QUICK=1): fewer items per round."""
+    return os.environ.get("MPROC_BENCH_QUICK", "") == "1"
+
+
+def wanted(group, argv):
+    """Whether `group` starts with the optional prefix argument (all groups without one)."""
+    return len(argv) < 2 or group.startswith(argv[1])
+
+
+def report(group, value, unit, impl="python", note=None):
+    """Prints one result line in bench_util.hpp's format; `note` says how the
+    contestant ran (placement, chunksize, blocks or busy-polls)."""
+    line = {"group": group, "impl": impl, "value": round(value, 6), "unit": unit}
+    if note:
+        line["note"] = note
     print(json.dumps(line, separators=(",", ":")), flush=True)

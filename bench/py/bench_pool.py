@@ -12,7 +12,9 @@ import statistics
 import sys
 import time
 
-from _common import report, rounds
+from _common import quick, report, rounds
+
+SCALE = 5 if quick() else 1
 
 CPUS = sorted(os.sched_getaffinity(0))
 PARENT_CPU = CPUS[0]
@@ -34,7 +36,7 @@ def pool2(ctx=None, **kwargs):
 
 
 def map_default():
-    n = 1_000_000
+    n = 1_000_000 // SCALE
     with pool2() as pool:
         start = time.perf_counter()
         ys = pool.map(square, range(n))
@@ -44,7 +46,7 @@ def map_default():
 
 
 def map_chunk1():
-    n = 100_000
+    n = 100_000 // SCALE
     with pool2() as pool:
         start = time.perf_counter()
         ys = pool.map(square, range(n), 1)
@@ -54,7 +56,7 @@ def map_chunk1():
 
 
 def apply_async_all():
-    n = 100_000
+    n = 100_000 // SCALE
     with pool2() as pool:
         start = time.perf_counter()
         results = [pool.apply_async(square, (i,)) for i in range(n)]
@@ -65,7 +67,7 @@ def apply_async_all():
 
 
 def apply_roundtrip():
-    n = 5000
+    n = 5000 // SCALE
     os.sched_setaffinity(0, {PARENT_CPU})
     try:
         with pool2(initializer=pin_worker) as pool:
@@ -80,7 +82,7 @@ def apply_roundtrip():
 
 
 def life(method):
-    n = 5 if method == "spawn" else 20
+    n = (2 if method == "spawn" else 4) if quick() else (5 if method == "spawn" else 20)
     ctx = multiprocessing.get_context(method)
     start = time.perf_counter()
     for _ in range(n):
@@ -106,7 +108,9 @@ def main():
     for group, unit, run in groups:
         if not group.startswith(only):
             continue
-        report(group, statistics.median(run() for _ in range(n)), unit)
+        note = (f"parent on CPU {PARENT_CPU}, workers on CPU {WORKER_CPU}" if group == "pool.apply"
+                else f"parent and 2 workers unpinned (CPUs {','.join(map(str, CPUS))})")
+        report(group, statistics.median(run() for _ in range(n)), unit, note=note)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Python's multiprocessing.Queue doing the work of bench/bench_queue.cpp.
+"""Python's multiprocessing.Queue and SimpleQueue doing the work of bench/bench_queue.cpp.
 
 Same groups and placement (the consumer, this process, on CPU 0; producers on
 CPU 1), same output format ("impl": "python"); each value is the median of
 the rounds. Fewer messages than the C++ side (the rate is what is compared).
 Each round starts fresh forked peers; a round is timed from "go".
-Standard library only.
+Queue ("impl": "python") hands each put to a feeder thread that writes a
+pipe; SimpleQueue ("python_simplequeue") writes the pipe in put() itself,
+under a lock. Both block in get(). Standard library only.
 """
 import multiprocessing
 import os
@@ -13,12 +15,13 @@ import statistics
 import sys
 import time
 
-from _common import report, rounds
+from _common import quick, report, rounds, wanted
 
-SMALL_MESSAGES = 100000
-BULK_MESSAGES = 64
+SCALE = 5 if quick() else 1
+SMALL_MESSAGES = 100000 // SCALE
+BULK_MESSAGES = 64 // SCALE
 BULK_SIZE = 1 << 20
-LATENCY_ITERS = 5000
+LATENCY_ITERS = 5000 // SCALE
 
 ctx = multiprocessing.get_context("fork")
 CONSUMER_CPU = 0
@@ -57,8 +60,8 @@ def put_small(q, k, count):
         q.put(k << 32 | i)
 
 
-def small(producers):
-    q = ctx.Queue()
+def small(producers, make):
+    q = make()
     each = SMALL_MESSAGES // producers
 
     def consume():
@@ -75,8 +78,8 @@ def put_bulk(q):
         q.put(payload)
 
 
-def bulk():
-    q = ctx.Queue()
+def bulk(make):
+    q = make()
 
     def consume():
         for _ in range(BULK_MESSAGES):
@@ -92,8 +95,8 @@ def echo(there, back):
         back.put(there.get())
 
 
-def latency():
-    there, back = ctx.Queue(), ctx.Queue()
+def latency(make):
+    there, back = make(), make()
     result = []
 
     def consume():
@@ -110,15 +113,23 @@ def latency():
     return result[0]
 
 
-def main():
+def main(argv):
     os.sched_setaffinity(0, {CONSUMER_CPU})
     n = rounds()
-    report("queue.small.1to1", statistics.median(small(1) for _ in range(n)), "Mmsg/s")
-    report("queue.small.4to1", statistics.median(small(4) for _ in range(n)), "Mmsg/s")
-    report("queue.bulk.1mib", statistics.median(bulk() for _ in range(n)), "MB/s")
-    report("queue.latency", statistics.median(latency() for _ in range(n)), "us/op")
+    placed = f"consumer (parent) on CPU {CONSUMER_CPU}, producers on CPU {PRODUCER_CPU}"
+    contestants = [("python", ctx.Queue, "a feeder thread writes a pipe; get blocks"),
+                   ("python_simplequeue", ctx.SimpleQueue, "put writes a pipe under a lock; get blocks")]
+    groups = [("queue.small.1to1", "Mmsg/s", lambda make: small(1, make)),
+              ("queue.small.4to1", "Mmsg/s", lambda make: small(4, make)),
+              ("queue.bulk.1mib", "MB/s", bulk),
+              ("queue.latency", "us/op", latency)]
+    for group, unit, run in groups:
+        if not wanted(group, argv):
+            continue
+        for impl, make, how in contestants:
+            report(group, statistics.median(run(make) for _ in range(n)), unit, impl=impl, note=f"{placed}; {how}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))

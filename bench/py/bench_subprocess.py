@@ -10,11 +10,12 @@ import subprocess
 import sys
 import time
 
-from _common import report, rounds
+from _common import quick, report, rounds
 
-RUNS_PER_ROUND = 100
+RUNS_PER_ROUND = 20 if quick() else 100
 HEAP_SIZE = 256 << 20
-CAT_SIZE = 256 << 20
+CAT_SIZE = (64 if quick() else 256) << 20
+HOW = "unpinned; subprocess.run: _posixsubprocess's vfork + exec, then waitpid"
 
 
 def run_true():
@@ -46,10 +47,11 @@ def main():
     run_rounds, cat_rounds = rounds(21), rounds(7)
     if wanted("subprocess.run_true"):
         run_true()  # warm-up
-        report("subprocess.run_true", statistics.median(run_true() for _ in range(run_rounds)), "runs/s")
+        report("subprocess.run_true", statistics.median(run_true() for _ in range(run_rounds)), "runs/s", note=HOW)
     if wanted("subprocess.run_true.bigheap"):
         heap = b"\x01" * HEAP_SIZE  # written, so its pages exist
-        report("subprocess.run_true.bigheap", statistics.median(run_true() for _ in range(run_rounds)), "runs/s")
+        report("subprocess.run_true.bigheap", statistics.median(run_true() for _ in range(run_rounds)), "runs/s",
+               note=HOW)
         del heap
     if wanted("subprocess.communicate_cat"):
         data = bytes((ord("a") + i % 23 for i in range(23))) * (CAT_SIZE // 23 + 1)

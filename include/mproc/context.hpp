@@ -20,6 +20,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -47,10 +48,17 @@ public:
         return p;
     }
 
-    /// A Pool whose workers this context starts (see <mproc/pool.hpp>).
-    mproc::Pool Pool() const;
-    mproc::Pool Pool(int processes) const;
-    mproc::Pool Pool(PoolOptions options) const;
+    /// A Pool whose workers this context starts (include <mproc/pool.hpp>).
+    /// Templates only so that this header, a layer below the Pool, needs its
+    /// name and nothing more: the Pool is made where it is complete.
+    template <class P = mproc::Pool, class Options = PoolOptions>
+    P Pool(std::type_identity_t<Options> options = {}) const {
+        return P(std::move(options), method_);
+    }
+    template <class P = mproc::Pool, class Options = PoolOptions>
+    P Pool(int processes) const {
+        return P(Options{.processes = processes}, method_);
+    }
     /// Queues (Python: ctx.Queue(), ctx.SimpleQueue(), ctx.JoinableQueue()):
     /// the same under every start method, passed to this context's
     /// processes as arguments.

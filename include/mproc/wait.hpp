@@ -8,9 +8,6 @@
 ///     }
 #pragma once
 
-#include <mproc/connection.hpp>
-#include <mproc/process.hpp>
-
 #include <chrono>
 #include <initializer_list>
 #include <optional>
@@ -18,6 +15,11 @@
 #include <vector>
 
 namespace mproc {
+
+// Declared only: waiting needs their addresses, not their definitions (nor
+// the serialization that <mproc/connection.hpp> and <mproc/process.hpp> bring).
+class Connection;
+class Process;
 
 /// Something wait() watches: a started Process (ready once it has ended), a
 /// Connection (ready when a message or end-of-file is waiting to be read), or

@@ -1,3 +1,4 @@
+#include "api/default_start_method.hpp"
 #include "start/default_method.hpp"
 
 #include <mproc/context.hpp>
@@ -22,7 +23,6 @@ start_method parse(std::string_view name) {
 
 namespace detail {
 
-// The first use fixes it to fork, as Python's default context does.
 start_method default_start_method() { return start::choose_method_if_unset(start_method::fork); }
 
 }  // namespace detail

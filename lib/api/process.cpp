@@ -1,3 +1,4 @@
+#include "api/default_start_method.hpp"
 #include "lifecycle/registry.hpp"
 #include "lifecycle/self.hpp"
 #include "posix/affinity.hpp"
@@ -10,10 +11,6 @@
 #include <csignal>
 
 namespace mproc {
-
-namespace detail {
-start_method default_start_method();  // context.cpp
-}
 
 namespace {
 

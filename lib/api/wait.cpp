@@ -1,6 +1,8 @@
 #include "posix/poll.hpp"
 
+#include <mproc/connection.hpp>
 #include <mproc/errors.hpp>
+#include <mproc/process.hpp>
 #include <mproc/wait.hpp>
 
 namespace mproc {

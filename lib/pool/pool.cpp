@@ -1,4 +1,4 @@
-// mproc::Pool's members that are not templates, and Context::Pool.
+// mproc::Pool's members that are not templates.
 #include <mproc/pool.hpp>
 
 #include <mproc/context.hpp>
@@ -69,9 +69,5 @@ std::size_t Pool::default_chunksize(std::size_t n) const {
     const std::size_t per = 4 * static_cast<std::size_t>(core().processes());
     return n == 0 ? 1 : (n + per - 1) / per;
 }
-
-mproc::Pool Context::Pool() const { return mproc::Pool(PoolOptions{}, method_); }
-mproc::Pool Context::Pool(int processes) const { return mproc::Pool(PoolOptions{.processes = processes}, method_); }
-mproc::Pool Context::Pool(PoolOptions options) const { return mproc::Pool(std::move(options), method_); }
 
 }  // namespace mproc
