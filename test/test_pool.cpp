@@ -982,6 +982,39 @@ BOOST_AUTO_TEST_CASE(fork_workers_come_from_a_single_threaded_zygote) {
     busy.join();
 }
 
+// Issue 17 item 18: under fork, a killed zygote took every worker with it and
+// broke the pool for good. Its spare takes over; its workers are replaced.
+BOOST_AUTO_TEST_CASE(a_killed_zygote_is_replaced_and_so_are_its_workers) {
+    auto pool = make_pool(mp::fork, 2);
+    std::vector<int> xs(100);
+    std::iota(xs.begin(), xs.end(), 0);
+    std::vector<int> squares;
+    for (int x : xs) squares.push_back(x * x);
+    int zygote = pool.apply(parent_of_worker, 0);
+    for (int round = 0; round < 2; ++round) {  // the new zygote has a spare too
+        BOOST_REQUIRE(zygote > 0 && zygote != ::getpid());
+        BOOST_REQUIRE(::kill(zygote, SIGKILL) == 0);
+        BOOST_TEST(test_support::eventually([&] { return !test_support::running(zygote); }, 10s));
+        // A task that reaches a worker which died with the zygote fails
+        // (BrokenPool), as with any dead worker; the pool goes on.
+        int fresh = 0;
+        for (int attempt = 0; attempt < 10 && !fresh; ++attempt) {
+            try {
+                fresh = pool.apply(parent_of_worker, 0);
+            } catch (const mp::BrokenPool& e) {
+                BOOST_TEST_MESSAGE("attempt " << attempt << ": " << e.what());
+            }
+        }
+        BOOST_TEST(fresh > 0);
+        BOOST_TEST(fresh != zygote);
+        BOOST_TEST(pool.map(square, xs, 1) == squares);
+        zygote = fresh;
+    }
+    pool.close();
+    pool.join();
+    BOOST_TEST(no_zombies());
+}
+
 BOOST_DATA_TEST_CASE(sigint_to_the_group_ends_a_program_blocked_in_map, methods(), method) {
     fifo events;
     const pid_t child = ::fork();

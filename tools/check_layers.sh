@@ -37,11 +37,11 @@ declare -A rank=([posix]=0 [codec]=1 [transport]=2 [lifecycle]=3 [start]=4 [sync
 # A header under include/mproc/detail/<layer>/ needs no row: its folder says it.
 declare -A header_layer=(
     [unique_fd.hpp]=posix [errors.hpp]=posix
-    [codec.hpp]=codec [detail/archive.hpp]=codec [detail/serialize_std.hpp]=codec
+    [codec.hpp]=codec [detail/archive.hpp]=codec [detail/serialize_std.hpp]=codec [detail/wire.hpp]=codec
     [detail/type_name.hpp]=codec [detail/wire_safe.hpp]=codec
     [connection.hpp]=transport [detail/fd_transfer.hpp]=transport [detail/shared_handle.hpp]=transport
     [start_method.hpp]=start [main.hpp]=start [detail/code_ref.hpp]=start [detail/crossable.hpp]=start
-    [detail/process_target.hpp]=start
+    [detail/process_target.hpp]=start [detail/task.hpp]=start
     [subprocess.hpp]=subprocess
     [process.hpp]=api [context.hpp]=api [os.hpp]=api [wait.hpp]=api [queue.hpp]=api
     [synchronize.hpp]=api [shared_value.hpp]=api [detail/checked_count.hpp]=api [mproc.hpp]=pool

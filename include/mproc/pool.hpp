@@ -397,7 +397,7 @@ private:
                                                                                std::forward<Range>(items), chunksize);
         } else {
             static_assert(detail::pool::assert_task<Fn, Item>());
-            using R = detail::pool::task_result_t<Fn, Item>;
+            using R = detail::task_result_t<Fn, Item>;
             return detail::pool::submit_chunks<detail::pool::map_job<R>, Star>(core(), cb, Fn(f),
                                                                                std::forward<Range>(items), chunksize);
         }
@@ -408,7 +408,7 @@ private:
         using Fn = std::decay_t<F>;
         using Item = detail::pool::item_t<Range>;
         static_assert(detail::pool::assert_task<Fn, Item>());
-        using R = detail::pool::task_result_t<Fn, Item>;
+        using R = detail::task_result_t<Fn, Item>;
         static_assert(!std::is_void_v<R>, "mproc::Pool::imap: the task returns nothing to iterate: use map");
         using Job = detail::pool::imap_job<R>;
         if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {

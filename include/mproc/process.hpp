@@ -144,7 +144,7 @@ private:
 
     template <class F, class... Args>
     static std::unique_ptr<detail::process_target> make_target(F&& target, Args&&... args) {
-        static_assert(detail::invocable_target_v<std::decay_t<F>, std::decay_t<Args>...>,
+        static_assert(detail::task_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
                       "mproc::Process: the target cannot be called with these arguments");
         return std::make_unique<detail::bound_target<std::decay_t<F>, std::decay_t<Args>...>>(
             std::forward<F>(target), std::forward<Args>(args)...);

@@ -1,6 +1,6 @@
 #include "pool/dispatcher.hpp"
 
-#include "pool/code_registry.hpp"
+#include "start/code_table.hpp"
 #include "pool/protocol.hpp"
 
 #include <algorithm>

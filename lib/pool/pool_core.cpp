@@ -1,6 +1,6 @@
 #include "pool/pool_core.hpp"
 
-#include "pool/code_registry.hpp"
+#include "start/code_table.hpp"
 #include "pool/exit_guard.hpp"
 #include "posix/fork.hpp"
 #include "posix/poll.hpp"

@@ -1,6 +1,6 @@
 #include "pool/worker_main.hpp"
 
-#include "pool/code_registry.hpp"
+#include "start/code_table.hpp"
 #include "pool/protocol.hpp"
 #include "pool/remote_exception.hpp"
 #include "posix/fd_passing.hpp"

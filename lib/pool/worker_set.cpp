@@ -87,7 +87,7 @@ std::exception_ptr worker_set::read_zygote_reports(bool running) {
             if (!error) error = could_not_start(f->error);
         } else if (auto* e = std::get_if<zygote::ended>(&*r)) {
             for (auto& w : workers_)
-                if (w->pid == e->pid && !w->exitcode) w->exitcode = e->exitcode;
+                if (w->token == e->token && !w->exitcode) w->exitcode = e->exitcode;
         } else {
             zygote_gone_ = true;
             // Its workers died with it (PDEATHSIG); nothing can replace them.

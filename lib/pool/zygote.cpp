@@ -1,9 +1,15 @@
 #include "pool/zygote.hpp"
 
-#include "pool/protocol.hpp"
+#include "lifecycle/self.hpp"
 #include "pool/worker_main.hpp"
 #include "posix/fd_passing.hpp"
+#include "posix/parent_death.hpp"
+#include "posix/pidfd.hpp"
 #include "posix/poll.hpp"
+#include "posix/process_id.hpp"
+#include "posix/signals.hpp"
+#include "start/fork_server.hpp"
+#include "start/run_target.hpp"
 
 #include <mproc/connection.hpp>
 #include <mproc/context.hpp>
@@ -11,7 +17,7 @@
 #include <csignal>
 #include <cstring>
 #include <exception>
-#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,97 +26,80 @@ namespace mproc::detail::pool {
 
 namespace {
 
-void send_message(int sock, const std::string& message) noexcept {
-    try {
-        posix::send_with_fds(sock, message.data(), message.size(), {});
-    } catch (...) {
-    }
-}
+namespace fs = start::fork_server;
 
-// The zygote's whole life (single-threaded: nothing here starts a thread).
+// A request's flag: the child is the zygote's spare, not a worker.
+constexpr std::uint32_t spare_flag = 1;
+// Tokens of spares (the pool's workers count up from 1).
+constexpr std::uint64_t spare_bit = std::uint64_t{1} << 63;
+
+// The zygote's launcher: each child becomes a worker, or the spare.
+class worker_launcher final : public fs::launcher {
+public:
+    worker_launcher(std::string config, posix::unique_fd owner) : config_(std::move(config)), owner_(std::move(owner)) {}
+
+    int owner() const noexcept { return owner_.get(); }
+
+    bool own_report_socket() const noexcept override { return false; }
+
+    void prepare(fs::request& r) override {
+        if (r.flags & spare_flag) {
+            // Without a pidfd of the owner a spare could outlive it.
+            if (r.fds.size() != 1 || !owner_) throw ProtocolError("no spare here");
+            return;
+        }
+        if (r.fds.size() != 2) throw ProtocolError("a worker needs two descriptors");
+        next_ = self::context_for_child("ForkPoolWorker-" + std::to_string(++made_), self::next_child_identity(), true);
+    }
+
+    [[noreturn]] void become(fs::request& r, const fs::server_state& server) noexcept override {
+        posix::set_thread_signal_mask(server.mask);
+        for (int fd : server.own_fds) posix::unique_fd{fd};  // closed: the zygote's, not the child's
+        if (r.flags & spare_flag) stand_by(std::move(r.fds[0]), server.pid);
+        if (!posix::die_with_parent(server.pid)) posix::exit_now(1);
+        owner_.reset();
+        self::become(*next_);
+        start::exit_child(start::run_target([&] {
+            run_worker(Connection(std::move(r.fds[0]), true, true), Connection(std::move(r.fds[1]), true, true),
+                       config_);
+        }));
+    }
+
+private:
+    // The spare: waits for the zygote `zygote` to die, then becomes the
+    // zygote on `requests`. Ends when the owner ends or closes `requests`;
+    // a request there means the owner saw the zygote end first.
+    [[noreturn]] void stand_by(posix::unique_fd requests, pid_t zygote) noexcept {
+        posix::unique_fd parent = posix::pidfd_open(zygote);
+        if (parent && posix::parent_pid() == zygote) {
+            pollfd fds[3] = {{requests.get(), POLLIN, 0}, {owner_.get(), POLLIN, 0}, {parent.get(), POLLIN, 0}};
+            try {
+                posix::poll_until(fds, 3, std::nullopt);
+            } catch (...) {
+                posix::exit_now(1);
+            }
+            if ((fds[0].revents & (POLLHUP | POLLERR)) || fds[1].revents) posix::exit_now(0);
+        }
+        parent.reset();
+        fs::serve(std::move(requests), *this, owner_.get());
+    }
+
+    std::string config_;
+    posix::unique_fd owner_;  // a pidfd of the pool's owner
+    int made_ = 0;
+    std::optional<self::child_context> next_;
+};
+
+// The first zygote's life (single-threaded: nothing here starts a thread).
 void serve(posix::unique_fd sock, std::string config, int parent_end) {
     // The parent's end came with the fork: without it, the parent's exit
     // is an end of stream here.
     posix::unique_fd(parent_end).reset();
-    struct worker {
-        Process process;
-    };
-    std::vector<std::unique_ptr<worker>> workers;
-    int made = 0;
-    bool quitting = false;
-    auto report_ended = [&](worker& w) {
-        std::string m(1, 'X');
-        const std::int32_t pid = w.process.pid();
-        const std::int32_t code = w.process.exitcode().value_or(0);
-        m.append(reinterpret_cast<const char*>(&pid), sizeof pid);
-        m.append(reinterpret_cast<const char*>(&code), sizeof code);
-        send_message(sock.get(), m);
-    };
-    auto kill_all = [&] {
-        for (auto& w : workers) {
-            try {
-                w->process.kill();
-            } catch (...) {
-            }
-        }
-    };
-    for (;;) {
-        std::vector<pollfd> fds;
-        fds.push_back({quitting ? -1 : sock.get(), POLLIN, 0});
-        for (auto& w : workers) fds.push_back({w->process.sentinel(), POLLIN, 0});
-        if (quitting && workers.empty()) return;
-        posix::poll_until(fds.data(), fds.size(), std::nullopt);
-        for (std::size_t i = workers.size(); i-- > 0;) {
-            if (!fds[i + 1].revents) continue;
-            workers[i]->process.join();
-            report_ended(*workers[i]);
-            workers.erase(workers.begin() + static_cast<std::ptrdiff_t>(i));
-        }
-        if (quitting || !fds[0].revents) continue;
-        char buf[64];
-        std::vector<posix::unique_fd> received;
-        std::optional<std::size_t> n;
-        try {
-            n = posix::recv_with_fds(sock.get(), buf, sizeof buf, received, true);
-        } catch (...) {
-            n = 0;
-        }
-        if (!n) continue;
-        if (*n == 0) {  // the parent is gone or done with us
-            kill_all();
-            quitting = true;
-            continue;
-        }
-        if (buf[0] == 'Q') {
-            quitting = true;
-        } else if (buf[0] == 'K') {
-            kill_all();
-            quitting = true;
-        } else if (buf[0] == 'S' && *n >= 9 && received.size() == 2) {
-            std::uint64_t token;
-            std::memcpy(&token, buf + 1, sizeof token);
-            try {
-                auto w = std::make_unique<worker>();
-                w->process = get_context(start_method::fork)
-                                 .Process(run_worker, Connection(std::move(received[0]), true, true),
-                                          Connection(std::move(received[1]), true, true), config);
-                w->process.daemon(true);
-                w->process.name("ForkPoolWorker-" + std::to_string(++made));
-                w->process.start();
-                std::string m(1, 'P');
-                const std::int32_t pid = w->process.pid();
-                m.append(reinterpret_cast<const char*>(&token), sizeof token);
-                m.append(reinterpret_cast<const char*>(&pid), sizeof pid);
-                send_message(sock.get(), m);
-                workers.push_back(std::move(w));
-            } catch (const std::exception& e) {
-                std::string m(1, 'F');
-                m.append(reinterpret_cast<const char*>(&token), sizeof token);
-                m += e.what();
-                send_message(sock.get(), m);
-            }
-        }
-    }
+    const pid_t owner = posix::parent_pid();
+    posix::unique_fd owner_fd = posix::pidfd_open(owner);
+    if (posix::parent_pid() != owner) posix::exit_now(0);  // the owner is gone
+    worker_launcher launcher(std::move(config), std::move(owner_fd));
+    fs::serve(std::move(sock), launcher, launcher.owner());
 }
 
 }  // namespace
@@ -122,87 +111,140 @@ zygote::zygote(std::string worker_config) {
     process_ = get_context(start_method::fork).Process(serve, std::move(theirs), std::move(worker_config), parent_end);
     process_.name("PoolZygote");
     process_.start();
+    request_spare();
 }
 
 zygote::~zygote() {
     if (process_.pid() == 0) return;
     kill_workers();
     try {
-        process_.join();
+        join();
     } catch (...) {
     }
+}
+
+void zygote::request_spare() noexcept {
+    try {
+        auto [mine, theirs] = posix::make_seqpacket_pair();
+        const int fd = theirs.get();
+        fs::send_request(socket_.get(), 'S', spare_bit | ++spares_, spare_flag, std::span<const int>(&fd, 1));
+        spare_ = std::move(mine);
+        spare_pid_ = 0;
+    } catch (...) {
+        // No spare: the pool breaks if this zygote dies.
+    }
+}
+
+bool zygote::take_over() {
+    if (stopping_ || !spare_ || !spare_pid_) return false;
+    // The zygote's workers died with it (PDEATHSIG): each is replaced as any
+    // dead worker is.
+    for (const auto& [token, pid] : workers_) queued_.push_back(ended{token, pid, -SIGKILL});
+    workers_.clear();
+    if (first_) {
+        try {
+            process_.join();  // reaped (it has closed its socket: it is ending)
+        } catch (...) {
+        }
+        first_ = false;
+    }
+    socket_ = std::move(spare_);
+    pid_ = spare_pid_;
+    spare_pid_ = 0;
+    request_spare();
+    return true;
 }
 
 bool zygote::start_worker(std::uint64_t token, const posix::unique_fd& worker_end,
                           const posix::unique_fd& channel_end) noexcept {
-    char m[9] = {'S'};
-    std::memcpy(m + 1, &token, sizeof token);
     const int fds[2] = {worker_end.get(), channel_end.get()};
-    try {
-        posix::send_with_fds(socket_.get(), m, sizeof m, fds);
-        return true;
-    } catch (...) {
-        return false;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            fs::send_request(socket_.get(), 'S', token, 0, fds);
+            workers_[token] = 0;
+            return true;
+        } catch (...) {
+            if (gone_) return false;
+            // The zygote is gone: its spare, if any, takes the request.
+            try {
+                if (!take_over()) return false;
+            } catch (...) {
+                return false;
+            }
+        }
     }
+    return false;
 }
 
 std::optional<zygote::report> zygote::read_report() {
-    if (gone_) return std::nullopt;
-    char buf[4096];
-    std::vector<posix::unique_fd> fds;
-    std::optional<std::size_t> n;
-    try {
-        n = posix::recv_with_fds(socket_.get(), buf, sizeof buf, fds, true);
-    } catch (...) {
-        n = 0;
-    }
-    if (!n) return std::nullopt;
-    if (*n == 0) {
-        gone_ = true;
-        return report(gone{});
-    }
-    auto field = [&](std::size_t at, auto& v) {
-        if (at + sizeof v <= *n) std::memcpy(&v, buf + at, sizeof v);
-    };
-    if (buf[0] == 'P') {
-        started s{0, 0};
-        field(1, s.token);
-        std::int32_t pid = 0;
-        field(9, pid);
-        s.pid = pid;
-        return report(s);
-    }
-    if (buf[0] == 'F') {
-        start_failed f{0, {}};
-        field(1, f.token);
-        if (*n > 9) f.error.assign(buf + 9, *n - 9);
-        return report(f);
-    }
-    ended e{0, 0};
-    std::int32_t pid = 0, code = 0;
-    field(1, pid);
-    field(5, code);
-    e.pid = pid;
-    e.exitcode = code;
-    return report(e);
-}
-
-void zygote::quit() noexcept {
-    const char m = 'Q';
-    try {
-        posix::send_with_fds(socket_.get(), &m, 1, {});
-    } catch (...) {
+    for (;;) {
+        if (!queued_.empty()) {
+            report r = std::move(queued_.front());
+            queued_.pop_front();
+            return r;
+        }
+        if (gone_) return std::nullopt;
+        std::optional<fs::report> r;
+        try {
+            r = fs::read_report(socket_.get(), true);
+        } catch (...) {
+            r = fs::report{};  // unreadable: as good as gone
+        }
+        if (!r) return std::nullopt;
+        if (r->kind == 0) {
+            if (take_over()) continue;
+            gone_ = true;
+            return report(gone{});
+        }
+        if (r->token & spare_bit) {  // the spare's own reports
+            if (r->kind == 'P' && spare_) spare_pid_ = r->pid;
+            if (r->kind != 'P') spare_.reset();
+            continue;
+        }
+        switch (r->kind) {
+            case 'P':
+                workers_[r->token] = r->pid;
+                return report(started{r->token, r->pid});
+            case 'F':
+                workers_.erase(r->token);
+                return report(start_failed{r->token, r->text.empty() ? std::strerror(r->value) : r->text});
+            default:
+                workers_.erase(r->token);
+                return report(ended{r->token, r->pid, r->value});
+        }
     }
 }
 
-void zygote::kill_workers() noexcept {
-    const char m = 'K';
+void zygote::stop(char request) noexcept {
+    stopping_ = true;
+    spare_.reset();  // the spare ends (and the zygote, waiting for its children, reaps it)
     try {
-        posix::send_with_fds(socket_.get(), &m, 1, {});
+        fs::send_request(socket_.get(), request);
     } catch (...) {
     }
 }
 
-void zygote::join() { process_.join(); }
+void zygote::quit() noexcept { stop('Q'); }
+
+void zygote::kill_workers() noexcept { stop('K'); }
+
+void zygote::join() {
+    if (first_) {
+        process_.join();
+        return;
+    }
+    // A spare that took over is no child of ours: its end is its socket's.
+    for (;;) {
+        pollfd p{socket_.get(), POLLIN, 0};
+        posix::poll_until(&p, 1, std::nullopt);
+        std::optional<fs::report> r;
+        try {
+            r = fs::read_report(socket_.get(), true);
+        } catch (...) {
+            return;
+        }
+        if (r && r->kind == 0) return;
+    }
+}
 
 }  // namespace mproc::detail::pool

@@ -9,6 +9,7 @@
 #include "posix/open.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/signals.hpp"
+#include "start/fork_server.hpp"
 #include "start/forkserver.hpp"
 #include "start/spawn.hpp"
 #include "start/task.hpp"
@@ -45,14 +46,12 @@ public:
 
     std::optional<int> poll() override {
         if (returncode_) return returncode_;
-        reply r{};
-        std::vector<posix::unique_fd> fds;
         // Peeked, not consumed: the sentinel stays readable after the reap.
-        std::optional<std::size_t> n = posix::recv_with_fds(status_.get(), &r, sizeof r, fds, true, true);
-        if (!n) return std::nullopt;
+        std::optional<fork_server::report> r = fork_server::read_report(status_.get(), true, true);
+        if (!r) return std::nullopt;
         // End of stream without an exit report: the server died, and the
         // child with it (Python reports 255 too).
-        returncode_ = *n == sizeof r && r.kind == reply_kind::exited ? r.value : 255;
+        returncode_ = r->kind == 'X' ? r->value : 255;
         pidfd_.reset();  // only the sentinel (the status socket) stays, until the Process lets go
         return returncode_;
     }
@@ -97,26 +96,22 @@ public:
             child_fds.push_back(posix::first_passed_fd + 1 + static_cast<int>(i));
         send_task(std::move(task_write), task, child_fds);
 
-        reply r{};
-        std::vector<posix::unique_fd> received;
-        std::optional<std::size_t> n = posix::recv_with_fds(status_mine.get(), &r, sizeof r, received);
-        if (!n || *n != sizeof r) throw ProcessError("the fork server died before starting the child");
-        if (r.kind == reply_kind::failed) posix::throw_errno("the fork server could not start the child", r.value);
-        if (r.kind != reply_kind::started) throw ProtocolError("unexpected reply from the fork server");
-        posix::unique_fd pidfd = received.empty() ? posix::unique_fd() : std::move(received.front());
-        return std::make_unique<server_popen>(r.value, std::move(pidfd), std::move(status_mine));
+        std::optional<fork_server::report> r = fork_server::read_report(status_mine.get(), false);
+        if (!r || r->kind == 0) throw ProcessError("the fork server died before starting the child");
+        if (r->kind == 'F')
+            posix::throw_errno(("the fork server could not start the child" + (r->text.empty() ? "" : ": " + r->text)).c_str(),
+                               r->value ? r->value : EPROTO);
+        if (r->kind != 'P') throw ProtocolError("unexpected reply from the fork server");
+        return std::make_unique<server_popen>(r->pid, std::move(r->pidfd), std::move(status_mine));
     }
 
 private:
     void send_request(const std::vector<int>& fds, std::uint32_t std_fds) {
-        request r;
-        r.fd_count = static_cast<std::uint32_t>(fds.size());
-        r.std_fds = std_fds;
         std::lock_guard lock(mutex_);
         for (int attempt = 0;; ++attempt) {
             if (!requests_ || (server_ && server_.poll())) start_server();
             try {
-                posix::send_with_fds(requests_.get(), &r, sizeof r, fds);
+                fork_server::send_request(requests_.get(), 'S', 0, std_fds, fds);
                 return;
             } catch (const std::system_error& e) {
                 const int err = e.code().value();

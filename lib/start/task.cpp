@@ -1,5 +1,6 @@
 #include "start/task.hpp"
 
+#include "start/code_table.hpp"
 #include "start/default_method.hpp"
 #include "start/run_target.hpp"
 #include "transport/fd_table.hpp"
@@ -16,7 +17,7 @@ namespace mproc::start {
 
 namespace {
 
-constexpr std::uint32_t task_version = 2;
+constexpr std::uint32_t task_version = 3;
 
 struct task_header {
     std::uint32_t version = 0;
@@ -26,12 +27,15 @@ struct task_header {
     std::int32_t parent_pid = 0;
     std::string parent_name;
     std::int32_t start_method = -1;  // the parent's default, -1 if not chosen
-    detail::code_ref entry;
+    std::vector<std::uint32_t> code_ids;  // the code table entries the task uses,
+    std::vector<std::string> code_refs;   // and their encoded code_refs
+    std::uint32_t entry = 0;
     std::string payload;
 
     template <class Archive>
     void serialize(Archive& ar, const unsigned) {
-        ar & version & name & identity & daemon & parent_pid & parent_name & start_method & entry & payload;
+        ar & version & name & identity & daemon & parent_pid & parent_name & start_method & code_ids & code_refs &
+            entry & payload;
     }
 };
 
@@ -50,7 +54,9 @@ encoded_task encode_task(const detail::process_target& target, const self::child
     task_header header{task_version,         context.name,        context.identity,
                        context.daemon,       context.parent_pid,  context.parent_name,
                        method ? static_cast<std::int32_t>(*method) : -1,
-                       std::move(task.entry), std::move(task.payload)};
+                       task.code,            {},                  task.entry,
+                       std::move(task.payload)};
+    for (std::uint32_t id : task.code) header.code_refs.push_back(detail::definition(id));
     out.bytes = dumps(header);
     return out;
 }
@@ -71,7 +77,8 @@ void run_task_from_fds(int task_fd) noexcept {
     try {
         Connection in(posix::unique_fd(task_fd), true, false);
         header = loads<task_header>(in.recv_bytes());
-        if (header.version != task_version) throw ProtocolError("task format version mismatch");
+        if (header.version != task_version || header.code_ids.size() != header.code_refs.size())
+            throw ProtocolError("task format version mismatch");
         fds = in.recv<std::vector<int>>();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mproc: a spawned child could not read its task: %s\n", e.what());
@@ -84,7 +91,8 @@ void run_task_from_fds(int task_fd) noexcept {
     self::become(context);
     exit_child(run_target([&] {
         transport::fd_import_scope scope(fds);
-        auto entry = detail::resolve_function<detail::spawn_entry>(header.entry);
+        for (std::size_t i = 0; i < header.code_ids.size(); ++i) detail::define(header.code_ids[i], header.code_refs[i]);
+        auto entry = reinterpret_cast<detail::spawn_entry>(const_cast<void*>(detail::code_address(header.entry)));
         entry(header.payload);
     }));
 }

@@ -1,10 +1,8 @@
 /// How a Pool task crosses to a worker, under every start method (always
-/// encoded, as CPython pickles tasks under fork too): the address of an entry
-/// function instantiated for the task's types (a small pool-wide code id, whose
-/// code_ref the worker learns once), then the target (a code id for a function
-/// pointer, nothing for a captureless lambda, Boost-serialized bytes for a
-/// function object) and the chunk's items. Trivially copyable arguments and
-/// results are copied as raw bytes; anything else goes through one Boost
+/// encoded, as CPython pickles tasks under fork too): the code id of an entry
+/// function instantiated for the task's types, then the target and the
+/// chunk's items in the one task encoding (detail/task.hpp), and back the
+/// results: trivially copyable ones as raw bytes, anything else in one Boost
 /// binary archive per chunk.
 #pragma once
 
@@ -13,6 +11,7 @@
 #include <mproc/detail/crossable.hpp>
 #include <mproc/detail/fd_transfer.hpp>
 #include <mproc/detail/serialize_std.hpp>
+#include <mproc/detail/task.hpp>
 #include <mproc/detail/type_name.hpp>
 #include <mproc/errors.hpp>
 
@@ -31,12 +30,8 @@
 
 namespace mproc::detail::pool {
 
-/// The pool-wide id of code at `address` (registered on first use; ids start
-/// at 1). Throws ProcessError when no loaded module contains it.
-std::uint32_t code_id(const void* address);
-/// In a worker: the address code id `id` denotes here. Throws ProtocolError
-/// for an id the parent never defined.
-const void* code_address(std::uint32_t id);
+/// The wire reader under the name the pool's protocol uses.
+using reader = wire_reader;
 
 /// A result the worker computed but could not encode: the task fails with
 /// this message instead of the pool.
@@ -45,53 +40,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// ---- raw little-endian fields ---------------------------------------------
-
-inline void put_u32(std::string& out, std::uint32_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
-inline void put_u64(std::string& out, std::uint64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
-
-/// Reads fields off the front of bytes it does not own; ProtocolError when
-/// they run out.
-class reader {
-public:
-    explicit reader(std::string_view bytes) : rest_(bytes) {}
-    std::uint32_t u32() { return fixed<std::uint32_t>(); }
-    std::uint64_t u64() { return fixed<std::uint64_t>(); }
-    std::string_view bytes(std::size_t n) {
-        need(n);
-        std::string_view out = rest_.substr(0, n);
-        rest_.remove_prefix(n);
-        return out;
-    }
-    template <class T>
-    T fixed() {
-        need(sizeof(T));
-        T v;
-        std::memcpy(&v, rest_.data(), sizeof v);
-        rest_.remove_prefix(sizeof v);
-        return v;
-    }
-    std::string_view rest() const noexcept { return rest_; }
-    bool empty() const noexcept { return rest_.empty(); }
-
-private:
-    void need(std::size_t n) const {
-        if (rest_.size() < n) throw ProtocolError("malformed pool message: truncated");
-    }
-    std::string_view rest_;
-};
-
 // ---- what may be a task ---------------------------------------------------
-
-// A worker owns the arguments it decoded: it passes them as rvalues (so a
-// move-only one, a Connection, can be taken by value), or as lvalues to a
-// target that takes only those.
-template <class F, class... Args>
-inline constexpr bool task_invocable_v = std::is_invocable_v<F&, Args&&...> || std::is_invocable_v<F&, Args&...>;
-
-template <class F, class... Args>
-using task_result_t = typename std::conditional_t<std::is_invocable_v<F&, Args&&...>, std::invoke_result<F&, Args&&...>,
-                                                  std::invoke_result<F&, Args&...>>::type;
 
 /// static_asserts, with the reason, that F(Args...) can be a Pool task.
 template <class F, class... Args>
@@ -118,111 +67,6 @@ constexpr bool assert_task() {
                   "encoded, under fork too (the next error says why this type cannot)");
     return (assert_argument_crosses<Args>() && ... && true);
 }
-
-// ---- the target -----------------------------------------------------------
-
-template <class F>
-void put_target(std::string& out, const F& f, std::uint32_t& target_code) {
-    if constexpr (classify_target<F>() == target_kind::function_pointer) {
-        target_code = code_id(reinterpret_cast<const void*>(f));
-        put_u32(out, target_code);
-    } else if constexpr (classify_target<F>() == target_kind::serializable) {
-        std::string bytes = dumps(f);
-        put_u64(out, bytes.size());
-        out += bytes;
-    }
-}
-
-template <class F>
-F get_target(reader& in) {
-    if constexpr (classify_target<F>() == target_kind::function_pointer) {
-        return reinterpret_cast<F>(const_cast<void*>(code_address(in.u32())));
-    } else if constexpr (classify_target<F>() == target_kind::serializable) {
-        return loads<F>(in.bytes(in.u64()));
-    } else {
-        return F{};
-    }
-}
-
-// ---- a chunk's items: [u32 count] then each item's arguments ---------------
-
-template <class... Args>
-inline constexpr bool raw_args = (memcpy_codec<Args> && ...);
-
-/// Encodes items into `out`. `each(visit)` calls visit(args...) once per item.
-template <class... Args>
-class item_writer {
-public:
-    explicit item_writer(std::string& out) : out_(out), used_(out.size()) {
-        if constexpr (!raw_args<Args...>) {
-            sink_ = std::make_unique<string_sink>(out_);
-            archive_ = std::make_unique<wire_oarchive>(*sink_);
-        }
-    }
-    /// Raw items: the room made ahead and not filled goes.
-    ~item_writer() {
-        if constexpr (raw_args<Args...>) out_.resize(used_);
-    }
-    item_writer(const item_writer&) = delete;
-    item_writer& operator=(const item_writer&) = delete;
-
-    /// Makes room for `items` items at once (one allocation).
-    void reserve(std::size_t items) {
-        if constexpr (raw_args<Args...>) out_.resize(std::max(out_.size(), used_ + items * item_bytes));
-    }
-    void add(const Args&... args) {
-        if constexpr (raw_args<Args...>) {
-            // Straight into the room reserve() made: a map's million items
-            // are a million small copies, not a million appends.
-            if (out_.size() - used_ < item_bytes) out_.resize(used_ + item_bytes);
-            char* at = out_.data() + used_;
-            ((std::memcpy(at, &args, sizeof(Args)), at += sizeof(Args)), ...);
-            used_ += item_bytes;
-        } else {
-            ((*archive_ << args), ...);
-        }
-    }
-    /// A block of `n` raw single-argument items, copied at once.
-    template <class T>
-    void add_block(const T* items, std::size_t n) {
-        const std::size_t bytes = n * sizeof(T);
-        if (out_.size() - used_ < bytes) out_.resize(used_ + bytes);
-        std::memcpy(out_.data() + used_, items, bytes);
-        used_ += bytes;
-    }
-
-private:
-    static constexpr std::size_t item_bytes = (sizeof(Args) + ... + 0);
-    std::string& out_;
-    std::size_t used_;  // raw items: bytes of out_ written so far
-    std::unique_ptr<string_sink> sink_;
-    std::unique_ptr<wire_oarchive> archive_;
-};
-
-template <class... Args>
-class item_reader {
-public:
-    explicit item_reader(std::string_view bytes) : in_(bytes) {
-        if constexpr (!raw_args<Args...>) {
-            source_ = std::make_unique<view_source>(bytes);
-            archive_ = std::make_unique<capped_iarchive>(*source_);
-        }
-    }
-    std::tuple<Args...> next() {
-        std::tuple<Args...> args;
-        if constexpr (raw_args<Args...>) {
-            std::apply([this](Args&... a) { ((a = loads<Args>(in_.bytes(sizeof(Args)))), ...); }, args);
-        } else {
-            std::apply([this](Args&... a) { ((*archive_ >> a), ...); }, args);
-        }
-        return args;
-    }
-
-private:
-    reader in_;
-    std::unique_ptr<view_source> source_;
-    std::unique_ptr<capped_iarchive> archive_;
-};
 
 // ---- results: `count` values, raw or in one archive -------------------------
 
@@ -287,18 +131,6 @@ void get_results(std::string_view bytes, std::size_t count, Store&& store) {
 /// own code runs after finish_import().
 using entry_fn = void (*)(std::string_view in, std::string& out, bool with_handles);
 
-template <class F, class... Args>
-decltype(auto) call_task(F& f, std::tuple<Args...>& args) {
-    return std::apply(
-        [&f](Args&... a) -> decltype(auto) {
-            if constexpr (std::is_invocable_v<F&, Args&&...>)
-                return std::invoke(f, std::move(a)...);
-            else
-                return std::invoke(f, a...);
-        },
-        args);
-}
-
 /// Calls `f` on `count` items, each a tuple `next()` returns, and appends
 /// the results.
 template <class F, class... Args, class Next>
@@ -307,7 +139,7 @@ void run_items(F& f, std::uint32_t count, Next&& next, std::string& out) {
     if constexpr (std::is_void_v<R>) {
         for (std::uint32_t i = 0; i < count; ++i) {
             auto args = next();
-            call_task(f, args);
+            invoke_task(f, args);
         }
     } else if constexpr (memcpy_codec<R>) {
         const std::size_t base = out.size();
@@ -315,7 +147,7 @@ void run_items(F& f, std::uint32_t count, Next&& next, std::string& out) {
         char* at = out.data() + base;
         for (std::uint32_t i = 0; i < count; ++i, at += sizeof(R)) {
             auto args = next();
-            const R r = call_task(f, args);
+            const R r = invoke_task(f, args);
             std::memcpy(at, &r, sizeof r);
         }
     } else {
@@ -323,7 +155,7 @@ void run_items(F& f, std::uint32_t count, Next&& next, std::string& out) {
         results.reserve(count);
         for (std::uint32_t i = 0; i < count; ++i) {
             auto args = next();
-            results.push_back(call_task(f, args));
+            results.push_back(invoke_task(f, args));
         }
         try {
             put_results(out, results);

@@ -1,29 +1,30 @@
 /// The target of a Process and its arguments, type-erased: run in place by a
 /// forked child, or encoded for a child that re-executes the program (spawn,
-/// forkserver) as the address of an entry function instantiated for the
-/// target's types plus the Boost-serialized target and arguments.
+/// forkserver) in the one task encoding (detail/task.hpp) as a task of one
+/// item: the code id of an entry function instantiated for the target's
+/// types, then the target and the arguments.
 #pragma once
 
-#include <mproc/detail/archive.hpp>
-#include <mproc/detail/code_ref.hpp>
 #include <mproc/detail/crossable.hpp>
 #include <mproc/detail/fd_transfer.hpp>
-#include <mproc/detail/serialize_std.hpp>
+#include <mproc/detail/task.hpp>
 #include <mproc/errors.hpp>
 
-#include <functional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace mproc::detail {
 
-/// What a re-executed child runs: `entry` locates a run_spawned<F, Args...>
-/// instantiation, which decodes `payload` and calls the target.
+/// What a re-executed child runs: the entry (code id of a
+/// run_spawned<F, Args...> instantiation) decodes `payload` and calls the
+/// target. `code` lists the code ids the child must learn first.
 struct spawn_task {
-    code_ref entry;
+    std::uint32_t entry = 0;
+    std::vector<std::uint32_t> code;
     std::string payload;
 };
 
@@ -40,61 +41,15 @@ public:
     virtual spawn_task encode() const = 0;
 };
 
-/// The target is called with its arguments as rvalues when it accepts them
-/// (so it may take move-only arguments by value), else as lvalues (so it may
-/// take them by non-const reference).
-template <class F, class... Args>
-void invoke_target(F& f, std::tuple<Args...>& args) {
-    std::apply(
-        [&f](Args&... a) {
-            if constexpr (std::is_invocable_v<F&&, Args&&...>)
-                std::invoke(std::move(f), std::move(a)...);
-            else
-                std::invoke(f, a...);
-        },
-        args);
-}
-
-template <class F, class... Args>
-inline constexpr bool invocable_target_v =
-    std::is_invocable_v<F&&, Args&&...> || std::is_invocable_v<F&, Args&...>;
-
-template <class F>
-void save_target(wire_oarchive& ar, const F& f) {
-    if constexpr (classify_target<F>() == target_kind::function_pointer) {
-        const code_ref ref = locate_function(f);
-        ar << ref;
-    } else if constexpr (classify_target<F>() == target_kind::serializable) {
-        ar << f;
-    }
-}
-
-template <class F>
-F load_target(capped_iarchive& ar) {
-    if constexpr (classify_target<F>() == target_kind::function_pointer) {
-        code_ref ref;
-        ar >> ref;
-        return resolve_function<F>(ref);
-    } else if constexpr (classify_target<F>() == target_kind::serializable) {
-        F f{};
-        ar >> f;
-        return f;
-    } else {
-        return F{};
-    }
-}
-
 /// The entry a re-executed child calls: rebuilds the target and its arguments
 /// from `payload` and calls it.
 template <class F, class... Args>
 void run_spawned(std::string_view payload) {
-    view_source source(payload);
-    capped_iarchive ar(source);
-    F f = load_target<F>(ar);
-    std::tuple<Args...> args;
-    std::apply([&ar](Args&... a) { ((ar >> a), ...); }, args);
+    wire_reader in(payload);
+    F f = get_target<F>(in);
+    std::tuple<Args...> args = item_reader<Args...>(in.rest()).next();
     finish_import();
-    invoke_target(f, args);
+    invoke_task(f, args);
 }
 
 template <class F, class... Args>
@@ -103,16 +58,17 @@ public:
     template <class G, class... A>
     explicit bound_target(G&& f, A&&... args) : f_(std::forward<G>(f)), args_(std::forward<A>(args)...) {}
 
-    void run() override { invoke_target(f_, args_); }
+    void run() override { invoke_task(f_, args_); }
 
     spawn_task encode() const override {
         if constexpr (crossable_target_v<F> && (crossable_v<Args> && ...)) {
             spawn_task task;
-            task.entry = locate_function(&run_spawned<F, Args...>);
-            string_sink sink(task.payload);
-            wire_oarchive ar(sink);
-            save_target(ar, f_);
-            std::apply([&ar](const Args&... a) { ((ar << a), ...); }, args_);
+            task.entry = code_id(reinterpret_cast<const void*>(&run_spawned<F, Args...>));
+            task.code.push_back(task.entry);
+            std::uint32_t target = 0;
+            put_target(task.payload, f_, target);
+            if (target) task.code.push_back(target);
+            std::apply([&task](const Args&... a) { item_writer<Args...>(task.payload).add(a...); }, args_);
             return task;
         } else {
             throw ProcessError("cannot start this process with the spawn or forkserver start method: " +

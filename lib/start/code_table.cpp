@@ -1,36 +1,37 @@
-#include "pool/code_registry.hpp"
+#include "start/code_table.hpp"
 
 #include <mproc/codec.hpp>
 #include <mproc/detail/code_ref.hpp>
-#include <mproc/detail/pool_codec.hpp>
+#include <mproc/detail/task.hpp>
 
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
-namespace mproc::detail::pool {
+namespace mproc::detail {
 
 namespace {
 
-// The parent's side: address -> id, id -> encoded code_ref.
+// The sender's side: address -> id, id -> encoded code_ref.
 struct registry {
     std::mutex mutex;
     std::unordered_map<const void*, std::uint32_t> ids;
     std::vector<std::string> refs{std::string()};  // id 0: none
 };
 
-registry& parent_side() {
+registry& sender_side() {
     static registry* r = new registry;  // never destroyed: used until the very end
     return *r;
 }
 
-// The worker's side: id -> address, or why it could not be resolved. Only
-// the worker's one thread uses it.
+// The receiver's side: id -> address, or why it could not be resolved. Only
+// the receiver's one thread uses it (a worker's, a re-executed child's
+// before its target runs).
 struct resolved {
     const void* address = nullptr;
     std::string error;
 };
-std::vector<resolved>& worker_side() {
+std::vector<resolved>& receiver_side() {
     static std::vector<resolved>* table = new std::vector<resolved>;
     return *table;
 }
@@ -38,7 +39,7 @@ std::vector<resolved>& worker_side() {
 }  // namespace
 
 std::uint32_t code_id(const void* address) {
-    registry& r = parent_side();
+    registry& r = sender_side();
     std::lock_guard lock(r.mutex);
     auto it = r.ids.find(address);
     if (it != r.ids.end()) return it->second;
@@ -50,13 +51,13 @@ std::uint32_t code_id(const void* address) {
 }
 
 std::string definition(std::uint32_t id) {
-    registry& r = parent_side();
+    registry& r = sender_side();
     std::lock_guard lock(r.mutex);
     return id < r.refs.size() ? r.refs[id] : std::string();
 }
 
 void define(std::uint32_t id, std::string_view ref) {
-    auto& table = worker_side();
+    auto& table = receiver_side();
     if (id >= table.size()) table.resize(id + 1);
     try {
         table[id] = {resolve_code(loads<code_ref>(ref)), {}};
@@ -66,11 +67,11 @@ void define(std::uint32_t id, std::string_view ref) {
 }
 
 const void* code_address(std::uint32_t id) {
-    auto& table = worker_side();
+    auto& table = receiver_side();
     if (id == 0 || id >= table.size() || (!table[id].address && table[id].error.empty()))
-        throw ProtocolError("malformed pool task: code id " + std::to_string(id) + " was never defined");
-    if (!table[id].address) throw ProcessError("the task's code cannot be found in the worker: " + table[id].error);
+        throw ProtocolError("malformed task: code id " + std::to_string(id) + " was never defined");
+    if (!table[id].address) throw ProcessError("the task's code cannot be found in this process: " + table[id].error);
     return table[id].address;
 }
 
-}  // namespace mproc::detail::pool
+}  // namespace mproc::detail
