@@ -2,27 +2,26 @@
 // queues (and locks, values, shared blocks) take their memory, so a program
 // with thousands of them holds one descriptor, not thousands.
 //
-// Layout of the file: a header page (identity, the arena's robust lock, the
-// pool of free segments), then a Boost.Interprocess segment manager
-// (rbtree_best_fit over offset_ptr, no internal mutex: the arena's robust lock
-// guards it) managing the rest. The file grows (ftruncate) inside a large
-// virtual reservation mapped at the same alignment in every process, so
-// objects are named by their offset from the base in any process.
+// A thin facade over its parts: the mapping (memfd, reservation, identity,
+// growth: transport/mapping), the heap (blocks of any size: transport/heap)
+// and the segment pool (64 KiB segments for queue logs:
+// transport/segment_pool), all guarded by the arena's one robust lock; and
+// the process's registry of arenas, with their crossing to spawned children.
 //
-// The family: a forked child inherits the mapping (same addresses); a child
-// started by spawn or forkserver receives the descriptor with its task and
-// maps it again (attach). The first arena a process creates or attaches is
-// the one its new objects use.
+// Layout of the file: a header (identity, the arena's robust lock, the
+// heap's and the pool's state), then the heap. The family: a forked child
+// inherits the mapping (same addresses); a child started by spawn or
+// forkserver receives the descriptor with its task and maps it again
+// (attach). The first arena a process creates or attaches is the one its new
+// objects use.
 //
-// Dying inside the arena: the lock is robust. Taking or giving segments is a
-// single store under it (a process killed in between loses at most the
-// segments it was taking or giving: memory, reclaimed with the family). A
-// process killed inside Boost's allocator may leave the heap's tree half
-// updated: the arena then refuses further heap allocations
-// (mproc::Error), while existing objects and segment recycling go on.
+// Dying inside the arena: the lock is robust; what each part guarantees
+// after a death is written in its header and in docs/ARCHITECTURE.md.
 #pragma once
 
-#include "posix/memfd.hpp"
+#include "transport/heap.hpp"
+#include "transport/mapping.hpp"
+#include "transport/segment_pool.hpp"
 
 #include <mproc/unique_fd.hpp>
 
@@ -32,16 +31,13 @@
 
 namespace mproc::transport {
 
-/// A position in the arena: bytes from its base (0 = none).
-using offset_t = std::uint64_t;
-
 struct arena_header;
 
 class arena {
 public:
     /// Segments: fixed-size blocks aligned on their size, linked by the
     /// atomic word at their start (see segment_next).
-    static constexpr std::size_t segment_size = 64 * 1024;
+    static constexpr std::size_t segment_size = segment_pool::segment_size;
 
     /// This process's arena for new objects, created on first use. Throws
     /// std::system_error when the memory cannot be made.
@@ -71,16 +67,16 @@ public:
     static arena& received(const crossing& c);
 
     std::uint64_t id() const noexcept { return id_; }
-    int fd() const noexcept { return fd_.get(); }
+    int fd() const noexcept { return map_.fd(); }
     std::size_t reserve() const noexcept { return map_.reserve(); }
 
-    char* base() const noexcept { return map_.data(); }
+    char* base() const noexcept { return map_.base(); }
     template <class T>
     T* at(offset_t off) const noexcept {
-        return reinterpret_cast<T*>(map_.data() + off);
+        return reinterpret_cast<T*>(map_.base() + off);
     }
     offset_t offset_of(const void* p) const noexcept {
-        return static_cast<offset_t>(static_cast<const char*>(p) - map_.data());
+        return static_cast<offset_t>(static_cast<const char*>(p) - map_.base());
     }
 
     /// A block of `bytes` from the heap, aligned to `align` (a power of two).
@@ -115,19 +111,14 @@ public:
     ~arena();
 
 private:
-    arena(posix::unique_fd fd, posix::memfd_mapping map, std::uint64_t id);
+    arena(arena_mapping map, bool created);
     static std::unique_ptr<arena> create();
-    struct heap;
-    arena_header& header() const noexcept { return *reinterpret_cast<arena_header*>(map_.data()); }
-    // Grows the file so the heap can hold `bytes` more; under the lock.
-    void grow_heap(std::size_t bytes);
-    // Adds at least `missing` segments to the pool; under the lock.
-    void refill(std::size_t missing);
+    arena_header& header() const noexcept { return *reinterpret_cast<arena_header*>(map_.base()); }
 
-    posix::unique_fd fd_;
-    posix::memfd_mapping map_;
+    arena_mapping map_;
     std::uint64_t id_;
-    std::unique_ptr<heap> heap_;
+    arena_heap heap_;
+    segment_pool pool_;
 };
 
 /// The link word at the start of segment `seg` (an arena offset).
