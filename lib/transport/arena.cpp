@@ -4,10 +4,12 @@
 #include "posix/robust_mutex.hpp"
 
 #include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/transport/arena_allocator.hpp>
 #include <mproc/errors.hpp>
 
 #include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 namespace mproc::transport {
@@ -103,6 +105,15 @@ arena* arena::find(std::uint64_t id) noexcept {
     return nullptr;
 }
 
+arena* arena::containing(const void* p) noexcept {
+    registry& r = arenas();
+    std::lock_guard lock(r.mutex);
+    const auto* c = static_cast<const char*>(p);
+    for (arena* a : r.all)
+        if (c >= a->base() && c < a->base() + a->reserve()) return a;
+    return nullptr;
+}
+
 arena& arena::attach(posix::unique_fd fd, std::uint64_t id, std::size_t reserve) {
     registry& r = arenas();
     std::lock_guard lock(r.mutex);
@@ -167,3 +178,19 @@ std::uint32_t arena::next_generation() noexcept {
 std::size_t arena::free_segments() const noexcept { return pool_.free_segments(); }
 
 }  // namespace mproc::transport
+
+namespace mproc::detail {
+
+char* family_arena_base() { return transport::arena::family().base(); }
+
+void* arena_allocate(const char* base, std::size_t bytes, std::size_t align) {
+    transport::arena* a = transport::arena::containing(base);
+    if (!a) throw std::invalid_argument("mproc: an arena_allocator names no arena mapped in this process");
+    return a->allocate(bytes, align);
+}
+
+void arena_deallocate(const char* base, void* p) noexcept {
+    if (transport::arena* a = transport::arena::containing(base)) a->deallocate(p);
+}
+
+}  // namespace mproc::detail

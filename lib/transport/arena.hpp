@@ -44,6 +44,8 @@ public:
     static arena& family();
     /// The arena `id` if this process has it mapped, else null.
     static arena* find(std::uint64_t id) noexcept;
+    /// The arena mapped here whose reservation holds `p`, else null.
+    static arena* containing(const void* p) noexcept;
     /// Maps the arena `id` received as `fd` (reserving `reserve` bytes as its
     /// creator did), or returns the one already mapped (then `fd` is closed).
     /// Throws std::system_error, mproc::ProtocolError for a foreign file.
