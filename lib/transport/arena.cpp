@@ -16,7 +16,7 @@ namespace mproc::transport {
 
 namespace {
 
-constexpr std::size_t heap_offset = 4096;  // the header's page
+constexpr std::size_t heap_offset = 64 * 1024;  // the header (its journal is 32 KiB)
 constexpr std::size_t initial_file = 1u << 20;
 
 }  // namespace
@@ -24,24 +24,40 @@ constexpr std::size_t initial_file = 1u << 20;
 struct arena_header {
     mapping_header map;  // first: attach reads it
     posix::robust_mutex lock;
+    std::atomic<std::uint32_t> generation;  // blocks made so far
     heap_header heap;
     pool_header pool;
-    std::atomic<std::uint32_t> generation;  // blocks made so far
+    journal_header journal;
 };
 static_assert(sizeof(arena_header) <= heap_offset);
 
 namespace {
 
-// Holds the arena lock; a dead owner is reported to the heap, which repairs
-// (the segment pool needs no repair: single stores).
-class arena_guard {
+// One operation on the arena: holds its lock; a dead owner's open operation
+// is rolled back first. Unless committed, what was stored is rolled back
+// when it ends (an operation that threw changed nothing).
+class arena_operation {
 public:
-    arena_guard(arena_header& h, arena_heap& heap) : guard_(h.lock) {
-        if (guard_.owner_died()) heap.after_owner_died();
+    arena_operation(arena_header& h, journal& j) : guard_(h.lock), journal_(j) {
+        if (guard_.owner_died() || journal_.open()) journal_.roll_back();
     }
+    ~arena_operation() {
+        if (!done_) journal_.roll_back();
+    }
+    arena_operation(const arena_operation&) = delete;
+    arena_operation& operator=(const arena_operation&) = delete;
+    template <class T>
+    T commit(T result) noexcept {
+        journal_.commit();
+        done_ = true;
+        return result;
+    }
+    void commit() noexcept { static_cast<void>(commit(0)); }
 
 private:
     posix::robust_guard guard_;
+    journal& journal_;
+    bool done_ = false;
 };
 
 // The process's arenas; never destroyed (objects may outlive main's locals).
@@ -70,6 +86,7 @@ arena_mapping& with_header(arena_mapping& m) {
     new (&h->lock) posix::robust_mutex();
     h->heap = {};
     h->pool = {};
+    h->journal.count = 0;
     new (&h->generation) std::atomic<std::uint32_t>(0);
     return m;
 }
@@ -77,8 +94,9 @@ arena_mapping& with_header(arena_mapping& m) {
 }  // namespace
 
 arena::arena(arena_mapping map, bool created)
-    : map_(std::move(map)), id_(map_.id()), heap_(map_, header_in(map_).heap, heap_offset, created),
-      pool_(map_, header_in(map_).pool, heap_) {}
+    : map_(std::move(map)), id_(map_.id()), journal_(map_, header_in(map_).journal),
+      heap_(map_, header_in(map_).heap, journal_, heap_offset, created),
+      pool_(map_, header_in(map_).pool, heap_, journal_) {}
 
 arena::~arena() = default;
 
@@ -143,27 +161,75 @@ arena& arena::received(const crossing& c) {
 }
 
 void* arena::allocate(std::size_t bytes, std::size_t align) {
-    arena_guard guard(header(), heap_);
-    return heap_.allocate(bytes, align);
+    arena_operation op(header(), journal_);
+    return op.commit(heap_.allocate(bytes, align));
 }
 
 void arena::deallocate(void* p) noexcept {
     if (!p) return;
-    arena_guard guard(header(), heap_);
-    heap_.deallocate(p);
+    try {
+        arena_operation op(header(), journal_);
+        heap_.deallocate(p);
+        op.commit();
+    } catch (const std::exception&) {
+        // A corrupt head or list: the block is left alone (leaked), nothing
+        // was changed; the next allocation that meets the damage says so.
+    }
+}
+
+void* arena::allocate_into(std::uint64_t& owner, std::size_t bytes, std::size_t align) {
+    check_owner(owner);
+    arena_operation op(header(), journal_);
+    void* p = heap_.allocate(bytes, align);
+    journal_.set(owner, offset_of(p));
+    return op.commit(p);
+}
+
+void arena::deallocate_from(std::uint64_t& owner) {
+    check_owner(owner);
+    arena_operation op(header(), journal_);
+    if (owner) {
+        if (!holds(owner, 0)) throw Error("mproc: a shared block's owner word names no block of the arena");
+        heap_.deallocate(at<char>(owner));
+        journal_.set(owner, 0);
+    }
+    op.commit();
+}
+
+void arena::check_owner(const std::uint64_t& owner) const {
+    const offset_t at = offset_of(&owner);
+    if (at % sizeof owner != 0 || !holds(at, sizeof owner))
+        throw std::invalid_argument("mproc: an arena block's owner word must lie in the arena");
+}
+
+std::size_t arena::block_bytes(const void* p) {
+    arena_operation op(header(), journal_);
+    return op.commit(heap_.block_bytes(p));
 }
 
 offset_t arena::take_segments(std::size_t count) {
-    arena_guard guard(header(), heap_);
-    return pool_.take(count);
+    arena_operation op(header(), journal_);
+    return op.commit(pool_.take(count));
 }
 
 void arena::give_segments(offset_t first, offset_t last, std::size_t count) noexcept {
     if (!first) return;
     pool_.release_pages(first, last, count);
-    arena_guard guard(header(), heap_);
-    pool_.give(first, last, count);
+    try {
+        arena_operation op(header(), journal_);
+        pool_.give(first, last, count);
+        op.commit();
+    } catch (const std::exception&) {
+        // Only the journal can throw here (never, short of a bug): nothing changed.
+    }
 }
+
+std::size_t arena::heap_free_bytes() {
+    arena_operation op(header(), journal_);
+    return op.commit(heap_.free_bytes());
+}
+
+std::size_t arena::heap_span_bytes() const noexcept { return heap_.span_bytes(); }
 
 std::size_t arena::file_bytes() const noexcept { return map_.header().file_size; }
 

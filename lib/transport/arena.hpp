@@ -20,6 +20,7 @@
 #pragma once
 
 #include "transport/heap.hpp"
+#include "transport/journal.hpp"
 #include "transport/mapping.hpp"
 #include "transport/segment_pool.hpp"
 
@@ -83,10 +84,23 @@ public:
 
     /// A block of `bytes` from the heap, aligned to `align` (a power of two).
     /// Throws std::bad_alloc when the reservation is exhausted, mproc::Error
-    /// when the heap was damaged by a process killed inside it.
+    /// when a corrupt structure is found in the heap (nothing changed then).
     void* allocate(std::size_t bytes, std::size_t align = 64);
-    /// Gives a block back to the heap.
+    /// Gives a block back to the heap (a block whose head is corrupt, or freed
+    /// twice, is left alone).
     void deallocate(void* p) noexcept;
+
+    /// allocate(), and the block's offset stored into `owner` (a word in this
+    /// arena) by the same operation: killed at any instant, the caller leaves
+    /// either a block its owner word names or nothing (no leak).
+    /// std::invalid_argument when `owner` is not in the arena.
+    void* allocate_into(std::uint64_t& owner, std::size_t bytes, std::size_t align = 64);
+    /// Frees the block `owner` names (if any) and zeroes `owner`, as one
+    /// operation. Throws mproc::Error for a corrupt block, nothing changed.
+    void deallocate_from(std::uint64_t& owner);
+    /// The bytes of the heap block `p` lies in (its head included). Throws
+    /// mproc::Error when p is not a block's.
+    std::size_t block_bytes(const void* p);
 
     /// `count` segments linked through segment_next (the last links to 0);
     /// returns the first. Their contents are stale except the link words.
@@ -107,6 +121,15 @@ public:
     std::uint32_t next_generation() noexcept;
     /// Segments waiting in the pool.
     std::size_t free_segments() const noexcept;
+    /// Bytes in the heap's free blocks (walks its lists; throws mproc::Error
+    /// for a corrupt one), and bytes it spans: tests and the stress run.
+    std::size_t heap_free_bytes();
+    std::size_t heap_span_bytes() const noexcept;
+    /// Whether an operation is open: one a process died in, not yet rolled
+    /// back by the next locker (for the kill tests; read without the lock).
+    bool operation_open() const noexcept { return journal_.open(); }
+    /// The heap itself (tests reach its lists).
+    arena_heap& heap() noexcept { return heap_; }
 
     arena(const arena&) = delete;
     arena& operator=(const arena&) = delete;
@@ -115,10 +138,12 @@ public:
 private:
     arena(arena_mapping map, bool created);
     static std::unique_ptr<arena> create();
+    void check_owner(const std::uint64_t& owner) const;
     arena_header& header() const noexcept { return *reinterpret_cast<arena_header*>(map_.base()); }
 
     arena_mapping map_;
     std::uint64_t id_;
+    journal journal_;
     arena_heap heap_;
     segment_pool pool_;
 };
