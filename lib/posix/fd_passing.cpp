@@ -1,5 +1,6 @@
 #include "posix/fd_passing.hpp"
 
+#include "posix/fault_injection.hpp"
 #include "posix/fd.hpp"
 
 #include <cerrno>
@@ -30,6 +31,7 @@ void send_with_fds(int sock, const void* data, std::size_t len, std::span<const 
         c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
         std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
     }
+    if (const int err = injected_fault(fault_point::sendmsg)) throw_errno("sendmsg", err);
     for (;;) {
         if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return;
         if (errno != EINTR) throw_errno("sendmsg");

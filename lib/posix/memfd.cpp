@@ -1,5 +1,6 @@
 #include "posix/memfd.hpp"
 
+#include "posix/fault_injection.hpp"
 #include "posix/fd.hpp"
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 namespace mproc::posix {
 
 unique_fd memfd_create_sized(const char* name, std::size_t size) {
+    if (const int err = injected_fault(fault_point::memfd_create)) throw_errno("memfd_create", err);
     unique_fd fd(::memfd_create(name, MFD_CLOEXEC));
     if (!fd) throw_errno("memfd_create");
     // Only this user may open it through /proc/PID/fd (the default is 0777).
@@ -85,8 +87,8 @@ void grow_file(int fd, std::size_t size) {
     sigset_t pending;
     ::sigpending(&pending);
     const bool pending_before = ::sigismember(&pending, SIGXFSZ) == 1;  // someone else's: left alone
-    int err = 0;
-    while (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    int err = injected_fault(fault_point::ftruncate);
+    while (!err && ::ftruncate(fd, static_cast<off_t>(size)) != 0) {
         if (errno != EINTR) {
             err = errno;
             break;

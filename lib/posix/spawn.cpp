@@ -1,6 +1,8 @@
 #include "posix/spawn.hpp"
+
 #include "posix/close_range.hpp"
 #include "posix/config.hpp"
+#include "posix/fault_injection.hpp"
 #include "posix/fd.hpp"
 #include "posix/open.hpp"
 
@@ -218,8 +220,9 @@ pid_t spawn(const spawn_plan& plan) {
     // No signal handler may run in the child while it shares our memory; it
     // installs defaults before unblocking. Our own mask is restored after.
     std::uint64_t old_mask = set_signal_mask(~std::uint64_t{0});
-    pid_t pid = ::clone(child_main, stack, clone_flags, &args);
-    int clone_errno = errno;
+    const int injected = injected_fault(fault_point::clone);
+    pid_t pid = injected ? -1 : ::clone(child_main, stack, clone_flags, &args);
+    int clone_errno = injected ? injected : errno;
     set_signal_mask(old_mask);
     if (pid < 0) throw_errno("clone", clone_errno);
 
