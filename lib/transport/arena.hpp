@@ -5,11 +5,12 @@
 // A thin facade over its parts: the mapping (memfd, reservation, identity,
 // growth: transport/mapping), the heap (blocks of any size: transport/heap)
 // and the segment pool (64 KiB segments for queue logs:
-// transport/segment_pool), all guarded by the arena's one robust lock; and
-// the process's registry of arenas, with their crossing to spawned children.
+// transport/segment_pool), all guarded by the arena's one robust lock, every
+// store of theirs through its undo journal (transport/journal); and the
+// process's registry of arenas, with their crossing to spawned children.
 //
-// Layout of the file: a header (identity, the arena's robust lock, the
-// heap's and the pool's state), then the heap. The family: a forked child
+// Layout of the file: a 64 KiB header (identity, the arena's robust lock, the
+// heap's and the pool's state, the journal), then the heap. The family: a forked child
 // inherits the mapping (same addresses); a child started by spawn or
 // forkserver receives the descriptor with its task and maps it again
 // (attach). The first arena a process creates or attaches is the one its new
