@@ -129,7 +129,15 @@ void arena_heap::grow_for(unsigned k) {
     want = (want + growth_unit - 1) & ~(growth_unit - 1);
     want = std::min(want, reserve & ~(growth_unit - 1));
     if (want < at + unit) throw std::bad_alloc();
-    map_.grow_file(want);
+    try {
+        map_.grow_file(want);
+    } catch (const std::bad_alloc&) {
+        // Past RLIMIT_FSIZE (or the reservation): what the block needs may still fit.
+        const std::size_t least = std::min(want, (at + unit + growth_unit - 1) & ~(growth_unit - 1));
+        if (want == least) throw;
+        want = least;
+        map_.grow_file(want);
+    }
     known_bytes_ = std::max(known_bytes_, want);
     j_.set(map_.header().file_size, want);
     add_free(old, want);
@@ -137,7 +145,8 @@ void arena_heap::grow_for(unsigned k) {
 
 unsigned arena_heap::order_for(std::size_t bytes, std::size_t align) {
     const std::size_t head = std::max(align, head_bytes);
-    if (bytes > bytes_of(heap_header::orders - 1) - head) throw std::bad_alloc();
+    const std::size_t most = bytes_of(heap_header::orders - 1);
+    if (head > most || bytes > most - head) throw std::bad_alloc();
     const std::size_t need = head + bytes;
     return std::max<unsigned>(min_order, static_cast<unsigned>(std::bit_width(need - 1)));
 }
