@@ -3,8 +3,8 @@
 #include "posix/fork.hpp"
 #include "posix/robust_mutex.hpp"
 
-#include <mproc/detail/fd_transfer.hpp>
 #include <mproc/detail/transport/arena_allocator.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
 #include <mproc/errors.hpp>
 
 #include <atomic>
