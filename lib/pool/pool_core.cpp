@@ -89,6 +89,7 @@ pool_core::~pool_core() {
 // ---- one round of the pump ---------------------------------------------------
 
 void pool_core::step(lock_t& lk, deadline until) {
+    pump_.round_begins();
     flush_finished(lk);
     dispatch(lk);
     bury_ended(lk);
