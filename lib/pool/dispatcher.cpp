@@ -51,7 +51,7 @@ void dispatcher::add_task(request& r, worker& w, const task_ptr& t, bool first_i
     if (first_in_frame && r.frame.empty()) {
         // Perhaps alone in its frame: its record header goes in place.
         protocol::patch_task(t->spec.payload, t->id, t->spec.entry);
-        r.alone = t.get();
+        r.alone = t;
         return;
     }
     if (r.alone) {

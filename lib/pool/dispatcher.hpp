@@ -28,7 +28,7 @@ namespace mproc::detail::pool {
 struct request {
     std::shared_ptr<worker> to;
     std::string frame;
-    const task* alone = nullptr;  // a frame of just this task: its payload goes as it is
+    task_ptr alone;  // a frame of just this task: its payload goes as it is
     task_fds fds;                 // go first, on the descriptor channel
 };
 

@@ -1,8 +1,10 @@
 #include "pool/local_worker.hpp"
 
+#include "codec/frame.hpp"
 #include "pool/worker_main.hpp"
 #include "posix/fd.hpp"
 #include "posix/fd_passing.hpp"
+#include "posix/nonblocking_io.hpp"
 #include "posix/pidfd.hpp"
 #include "posix/socket_buffers.hpp"
 
@@ -11,8 +13,10 @@
 #include <mproc/process.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <string.h>
+#include <system_error>
 
 namespace mproc::detail::pool {
 
@@ -45,10 +49,34 @@ public:
     socket_channel(Connection conn, posix::unique_fd descriptors, std::optional<Process> process)
         : conn_(std::move(conn)), descriptors_(std::move(descriptors)), process_(std::move(process)) {}
 
-    void send(std::string_view frame, const task_fds& fds) override {
+    // The frame goes as the Connection's send_bytes would put it (the
+    // worker reads it with recv_bytes), written straight on its socket
+    // without blocking. Its descriptors' message never blocks: the channel
+    // holds at most one (protocol.hpp).
+    bool send(std::string_view bytes, const task_fds& fds) override {
         if (fds) send_fds(descriptors_.get(), *fds);
-        conn_.send_bytes(frame);
+        header_size_ = mproc::frame::encode_header(mproc::frame::kind::bytes, bytes.size(), header_);
+        frame_ = bytes;
+        sent_ = 0;
+        return send_more();
     }
+    bool send_more() override {
+        const std::size_t total = header_size_ + frame_.size();
+        while (sent_ < total) {
+            iovec iov[2];
+            int n = 0;
+            if (sent_ < header_size_) iov[n++] = {header_ + sent_, header_size_ - sent_};
+            const std::size_t from = sent_ > header_size_ ? sent_ - header_size_ : 0;
+            iov[n++] = {const_cast<char*>(frame_.data() + from), frame_.size() - from};
+            const posix::io_result r = posix::send_nonblock(fd_, iov, n);
+            if (r.broken_pipe) throw std::system_error(EPIPE, std::generic_category(), "send to a pool worker");
+            if (r.would_block) return false;
+            sent_ += r.bytes;
+        }
+        frame_ = {};
+        return true;
+    }
+    int send_fd() const noexcept override { return fd_; }
     int results_fd() const noexcept override { return fd_; }
     bool receive(std::string& frame, bool block) override {
         if (!block && !conn_.poll()) return false;
@@ -82,6 +110,10 @@ public:
 private:
     Connection conn_;
     int fd_ = conn_.fileno();
+    unsigned char header_[mproc::frame::max_header_size];  // of the frame being sent
+    std::size_t header_size_ = 0;
+    std::string_view frame_;  // being sent; sent_ bytes of header and frame went
+    std::size_t sent_ = 0;
     posix::unique_fd descriptors_;  // the parent's end of the descriptor channel
     std::optional<Process> process_;  // spawn, forkserver (under fork the zygote owns it)
     posix::unique_fd pidfd_;          // fork: opened once its pid is known

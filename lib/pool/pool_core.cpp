@@ -89,25 +89,31 @@ pool_core::~pool_core() {
 // ---- one round of the pump ---------------------------------------------------
 
 void pool_core::step(lock_t& lk, deadline until) {
+    pump_.round_begins();
     flush_finished(lk);
     dispatch(lk);
     bury_ended(lk);
     flush_finished(lk);
 
     // What to wait for: [0] the pump's wake pipe, [1] the zygote, then each
-    // worker's results and its end.
     std::vector<pollfd> fds(2);
-    std::vector<std::pair<std::shared_ptr<worker>, bool>> whose;  // per entry from 2 on: (worker, its end?)
+    // worker's results, the rest of a frame it has not taken, and its end.
+    enum class what { results, unsent, end };
+    std::vector<std::pair<std::shared_ptr<worker>, what>> whose;  // per entry from 2 on
     zygote* z = workers_->zyg();
     fds[1] = {z && !workers_->zygote_gone() ? z->fd() : -1, POLLIN, 0};
     for (auto& w : workers_->all()) {
         if (!w->eof) {
             fds.push_back({w->channel->results_fd(), POLLIN, 0});
-            whose.emplace_back(w, false);
+            whose.emplace_back(w, what::results);
+            if (w->unsent) {
+                fds.push_back({w->channel->send_fd(), POLLOUT, 0});
+                whose.emplace_back(w, what::unsent);
+            }
         }
         if (!w->ended && w->channel->end_fd() >= 0) {
             fds.push_back({w->channel->end_fd(), POLLIN, 0});
-            whose.emplace_back(w, true);
+            whose.emplace_back(w, what::end);
         }
     }
     if (pump_.poll(lk, fds, until) == 0) return;
@@ -115,11 +121,15 @@ void pool_core::step(lock_t& lk, deadline until) {
         if (auto error = workers_->read_zygote_reports(!stopping())) break_pool(error);
     for (std::size_t i = 0; i < whose.size(); ++i) {
         if (!fds[i + 2].revents) continue;
-        const auto& [w, end] = whose[i];
-        if (end)
+        const auto& [w, kind] = whose[i];
+        if (kind == what::end)
             workers_->on_end(*w);
-        else if (!w->eof)
+        else if (w->eof)
+            continue;
+        else if (kind == what::results)
             read_from(lk, w, false);
+        else if (w->unsent)
+            write_to(lk, w, nullptr);
     }
     bury_ended(lk);
     flush_finished(lk);
@@ -131,39 +141,47 @@ void pool_core::dispatch(lock_t& lk) {
     if (!jobs_.has_queued()) return;
     notice_idle_deaths(lk);
     std::vector<request> sends = dispatcher_.plan(jobs_, workers_->all());
-    if (sends.empty()) return;
-    lk.unlock();
-    std::vector<std::shared_ptr<worker>> failed;
     for (auto& r : sends) {
-        try {
-            r.to->channel->send(r.alone ? std::string_view(r.alone->spec.payload) : std::string_view(r.frame), r.fds);
-        } catch (...) {
-            failed.push_back(r.to);
-        }
-    }
-    lk.lock();
-    for (auto& r : sends) r.to->sending = false;
-    for (auto& w : failed) {
-        // It stopped reading: it is dead or dying; make sure, and let
-        // bury() fail what it held once its end is known.
-        w->eof = true;
-        w->channel->kill();
+        r.to->out_frame = std::move(r.frame);
+        r.to->out_task = std::move(r.alone);
+        write_to(lk, r.to, r.fds);
     }
 }
 
 void pool_core::send_to(lock_t& lk, const std::shared_ptr<worker>& w, std::string message) {
-    if (w->eof || w->ended || w->exitcode) return;
+    if (w->eof || w->ended || w->exitcode || w->unsent) return;
+    w->out_frame = std::move(message);
+    write_to(lk, w, nullptr);
+}
+
+// Writes to w's channel without the lock (the pump role keeps others off
+// it), never blocking: more of its unsent frame, else the start of its out
+// frame (after `fds`). What the channel does not take now waits until it is
+// writable (step() polls for that), so a busy or stopped worker holds up
+// neither the thread that submitted nor the other workers.
+void pool_core::write_to(lock_t& lk, const std::shared_ptr<worker>& w, const task_fds& fds) {
+    const bool more = w->unsent;
     w->sending = true;
     lk.unlock();
-    bool ok = true;
+    bool done = false, ok = true;
     try {
-        w->channel->send(message, nullptr);
+        done = more ? w->channel->send_more() : w->channel->send(w->out(), fds);
     } catch (...) {
         ok = false;
     }
     lk.lock();
     w->sending = false;
-    if (!ok) w->eof = true;
+    w->unsent = ok && !done;
+    if (!w->unsent) {
+        w->out_frame = std::string();  // a big frame's memory goes now
+        w->out_task.reset();
+    }
+    if (!ok) {
+        // It stopped reading: it is dead or dying; make sure, and let
+        // bury() fail what it held once its end is known.
+        w->eof = true;
+        w->channel->kill();
+    }
 }
 
 // ---- completed jobs ------------------------------------------------------------

@@ -58,6 +58,7 @@ private:
     void dispatch(lock_t& lk);
     void notice_idle_deaths(lock_t& lk);
     void send_to(lock_t& lk, const std::shared_ptr<worker>& w, std::string message);
+    void write_to(lock_t& lk, const std::shared_ptr<worker>& w, const task_fds& fds);
     void read_from(lock_t& lk, const std::shared_ptr<worker>& w, bool until_end);
     void on_message(lock_t& lk, const std::shared_ptr<worker>& w, std::string_view message);
     void on_result(lock_t& lk, const std::shared_ptr<worker>& w, const protocol::entry& e);

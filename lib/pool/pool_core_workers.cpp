@@ -11,21 +11,29 @@ namespace mproc::detail::pool {
 
 // A worker that died while idle is buried (and replaced) before it is given
 // work: only a task a worker was running fails with it. One poll of the idle
-// workers' end fds, without waiting; a worker that answered within the last
-// millisecond is taken as alive (no system call on the hot path of a burst).
+// workers' end fds and result streams, without waiting; a worker that
+// answered within the last millisecond is taken as alive (no system call on
+// the hot path of a burst). The end fd may tell late (a forkserver worker's
+// sentinel fires once the server has reaped it and reported): the end of its
+// stream, which its death closes at once, keeps work from it meanwhile; it is
+// buried when its end is known (never on the stream's end alone: a task's
+// children may hold it open, and then only the end fd tells).
 void pool_core::notice_idle_deaths(lock_t& lk) {
     constexpr auto recently = std::chrono::milliseconds(1);
     const auto now = clock::now();
-    std::vector<pollfd> fds;
-    std::vector<worker*> whose;
+    std::vector<pollfd> fds;  // per worker: its end fd, then its results
+    std::vector<std::shared_ptr<worker>> whose;
     for (auto& w : workers_->all())
         if (w->takes_work() && w->held.empty() && now - w->head_since >= recently && w->channel->end_fd() >= 0) {
             fds.push_back({w->channel->end_fd(), POLLIN, 0});
-            whose.push_back(w.get());
+            fds.push_back({w->channel->results_fd(), POLLIN, 0});
+            whose.push_back(w);
         }
     if (fds.empty() || posix::poll_until(fds.data(), fds.size(), clock::now()) == 0) return;
-    for (std::size_t i = 0; i < fds.size(); ++i)
-        if (fds[i].revents) workers_->on_end(*whose[i]);
+    for (std::size_t i = 0; i < whose.size(); ++i) {
+        if (fds[2 * i].revents) workers_->on_end(*whose[i]);
+        if (fds[2 * i + 1].revents && !whose[i]->eof) read_from(lk, whose[i], false);
+    }
     bury_ended(lk);
 }
 

@@ -118,6 +118,7 @@ bool pump::drive(lock_t& lk, const std::function<bool()>& done, deadline until) 
 
 int pump::poll(lock_t& lk, std::vector<pollfd>& fds, deadline until) {
     if (!progress_pumping_) ++activity_;
+    if (notified_ != round_mark_) until = clock::now();
     fds[0] = {wake_read_.get(), POLLIN, 0};
     polling_ = true;
     woken_ = false;

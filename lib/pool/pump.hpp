@@ -78,10 +78,14 @@ public:
         }
     };
 
+    /// A round of the role holder begins (see poll).
+    void round_begins() noexcept { round_mark_ = notified_; }
     /// The role holder's poll: fds[0] is the pump's wake pipe (filled in
     /// here), the rest the driver's. Unlocks around poll. Returns how many
     /// entries are ready; 0 also when the progress thread must give the role
-    /// to a caller now.
+    /// to a caller now. If the round already notified (its own work may have
+    /// done what the holder waits for, and nothing would wake this poll for
+    /// it), it only looks, without sleeping; the next round sleeps.
     int poll(lock_t& lk, std::vector<pollfd>& fds, deadline until);
 
     /// A caller entered the pool (the progress thread stays out a while).
@@ -92,6 +96,7 @@ public:
     void wake() noexcept;
     /// Wakes the callers sleeping on a result or the role.
     void notify() noexcept {
+        ++notified_;
         if (waiters_) cv_.notify_all();
     }
 
@@ -110,6 +115,8 @@ private:
     bool progress_idle_ = false;  // the progress thread sleeps until work comes
     bool stop_ = false;
     std::uint64_t activity_ = 0;  // pump rounds by callers
+    std::uint64_t notified_ = 0;  // notify() calls
+    std::uint64_t round_mark_ = 0;  // notified_ when the holder's round began
     bool polling_ = false;        // the holder is (about to be) in poll: wake() must write
     bool woken_ = false;
     posix::unique_fd wake_read_, wake_write_;

@@ -9,6 +9,8 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -34,11 +36,23 @@ struct worker {
     long handed = 0;                 // tasks handed out in its life (maxtasksperchild)
     std::vector<bool> known_code;    // code ids already defined on its channel
     bool sending = false;            // a thread is writing to its channel without the lock
+    /// A request frame its channel has not taken whole yet (the worker is
+    /// busy or stopped): the rest goes when the channel is writable, and it
+    /// gets no other frame meanwhile. Its bytes live here until then: a
+    /// frame of several records, or the payload of the task sent alone.
+    bool unsent = false;
+    std::string out_frame;
+    task_ptr out_task;
     bool eof = false;                // its stream of results reached its end (or failed)
     bool ended = false;              // its end_fd fired: it is gone
     std::optional<int> exitcode;     // known once it ended
 
-    bool takes_work() const noexcept { return state == phase::ready && !eof && !ended && !exitcode && !sending; }
+    bool takes_work() const noexcept {
+        return state == phase::ready && !eof && !ended && !exitcode && !sending && !unsent;
+    }
+    std::string_view out() const noexcept {
+        return out_task ? std::string_view(out_task->spec.payload) : std::string_view(out_frame);
+    }
 };
 
 }  // namespace mproc::detail::pool

@@ -6,6 +6,9 @@
 // end noticed by a liveness probe), not a fork of the pool.
 //
 // Rules every implementation keeps (the engine relies on them):
+//  - sending never blocks: a frame the worker does not take now (it is busy
+//    or stopped) is finished by send_more() when send_fd() is writable, so
+//    one slow worker holds up neither a submitting thread nor the others;
 //  - frames arrive whole and in the order the worker sent them; one channel
 //    per worker, so a result tells which worker ran the task;
 //  - the worker's end is decided by the worker itself (end_fd: its pidfd or
@@ -28,10 +31,17 @@ class worker_channel {
 public:
     virtual ~worker_channel() = default;
 
-    /// Sends one request frame, the descriptors of its task first. Blocks
-    /// until written (called without the engine's lock). Throws when the
-    /// worker is gone.
-    virtual void send(std::string_view frame, const task_fds& fds) = 0;
+    /// Starts sending one request frame, the descriptors of its task first,
+    /// without blocking (called without the engine's lock): what the channel
+    /// does not take now stays pending, and `frame` must stay alive and
+    /// unchanged until send_more() says it all went. Returns whether it all
+    /// went now. Throws when the worker is gone.
+    virtual bool send(std::string_view frame, const task_fds& fds) = 0;
+    /// Sends more of the pending frame without blocking; true once all of it
+    /// went. Throws when the worker is gone.
+    virtual bool send_more() = 0;
+    /// Pollable: writable when send_more() can make progress.
+    virtual int send_fd() const noexcept = 0;
     /// Pollable: readable when a frame of results (or the stream's end) waits.
     virtual int results_fd() const noexcept = 0;
     /// Receives the next frame into `frame` if one is waiting (`block`: wait

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <climits>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace mproc::posix {
@@ -32,6 +33,19 @@ io_result write_nonblock(int fd, const void* buf, std::size_t len) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, true, false};
         if (errno == EPIPE) return {0, false, true};
         if (errno != EINTR) throw_errno("write");
+    }
+}
+
+io_result send_nonblock(int fd, const iovec* iov, int iovcnt) {
+    msghdr msg{};
+    msg.msg_iov = const_cast<iovec*>(iov);
+    msg.msg_iovlen = static_cast<std::size_t>(iovcnt);
+    for (;;) {
+        ssize_t n = ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n >= 0) return {static_cast<std::size_t>(n), false, false};
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return {0, true, false};
+        if (errno == EPIPE || errno == ECONNRESET) return {0, false, true};
+        if (errno != EINTR) throw_errno("send");
     }
 }
 

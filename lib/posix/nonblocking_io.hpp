@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/uio.h>
 
 namespace mproc::posix {
 
@@ -23,6 +24,13 @@ io_result read_nonblock(int fd, void* buf, std::size_t len);
 /// call it inside a sigpipe_guard (and tell the guard) so SIGPIPE is not
 /// delivered. Other errors throw std::system_error.
 io_result write_nonblock(int fd, const void* buf, std::size_t len);
+
+/// One sendmsg() of the iovecs on a socket with MSG_DONTWAIT | MSG_NOSIGNAL,
+/// retried on EINTR: non-blocking for this call only (the descriptor stays
+/// blocking for its other users), and never SIGPIPE. EPIPE and ECONNRESET
+/// (the peer is gone) are reported as broken_pipe; other errors throw
+/// std::system_error.
+io_result send_nonblock(int fd, const iovec* iov, int iovcnt);
 
 /// Best effort: grows the pipe's kernel buffer to `bytes` (fewer system calls
 /// and context switches for bulk data). Returns the resulting size, or 0 when
