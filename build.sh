@@ -105,6 +105,13 @@ cmd_test() {
         echo "mproc-test-result: check_layers 0 passed, 1 failed" >>"$log"
         rc=1
     fi
+    # The checker itself: each kind of violation, injected in a copy of the tree, is caught.
+    if bash tools/check_layers_selftest.sh; then
+        echo "mproc-test-result: check_layers_selftest 1 passed, 0 failed" >>"$log"
+    else
+        echo "mproc-test-result: check_layers_selftest 0 passed, 1 failed" >>"$log"
+        rc=1
+    fi
     # bench/compare.py's table wording and grouping (its doctests; no benchmark runs).
     if /usr/bin/python3 -m doctest bench/compare.py bench/chart.py; then
         echo "bench doctests: ok"

@@ -11,6 +11,7 @@
 #    sideways) layer defines, and no layer defines members of another layer's class.
 #
 #   tools/check_layers.sh [--variant NAME | --objects DIR]
+#   (tools/check_layers_selftest.sh shows each check failing on an injected violation)
 #
 # The symbol checks read the objects b2 built for the variant NAME (debug, asan,
 # tsan, release), or those in DIR, by default the variant built last. Objects that

@@ -96,11 +96,8 @@
 #include <memory>
 #include <optional>
 #include <ranges>
-#include <stdexcept>
-#include <tuple>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace mproc {
 
@@ -120,14 +117,8 @@ public:
 
     template <class F, class... Args>
     static PoolInitializer bind(F&& f, Args&&... args) {
-        using Fn = std::decay_t<F>;
-        static_assert(detail::pool::assert_task<Fn, std::decay_t<Args>...>());
         PoolInitializer out;
-        std::tuple<std::decay_t<Args>...> bound(std::forward<Args>(args)...);
-        out.task_ = detail::pool::make_task<Fn, std::decay_t<Args>...>(f, [&](auto& writer) {
-            std::apply([&](const auto&... a) { writer.add(a...); }, bound);
-            return 1;
-        });
+        out.task_ = detail::pool::one_call_task(f, args...);
         return out;
     }
 
@@ -157,16 +148,7 @@ struct PoolOptions {
     std::optional<long> maxtasksperchild{};
 };
 
-/// Callbacks for the async forms: `pool.apply_async(mproc::callbacks{on_result, on_error}, f, args...)`.
-/// `callback` gets the result (const T&; nothing for void), `error_callback`
-/// the exception (std::exception_ptr). Either may be nullptr.
-template <class OnResult = std::nullptr_t, class OnError = std::nullptr_t>
-struct callbacks {
-    OnResult callback = nullptr;
-    OnError error_callback = nullptr;
-};
-template <class C, class E = std::nullptr_t>
-callbacks(C, E = nullptr) -> callbacks<C, E>;
+// mproc::callbacks{on_result, on_error} for the async forms: <mproc/detail/pool/submit.hpp>.
 
 /// The result of an async Pool call (Python: AsyncResult). A handle: copies
 /// share the result; it stays valid after its Pool is gone (a result not in
@@ -240,25 +222,7 @@ public:
         return static_cast<detail::pool::imap_job<R>&>(reader_.job()).take(reader_.first() + offset_++);
     }
 
-    class iterator {
-    public:
-        using value_type = R;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        explicit iterator(IMapIterator* owner) : owner_(owner) { ++*this; }
-        R& operator*() { return *current_; }
-        iterator& operator++() {
-            current_ = owner_->next();
-            if (!current_) owner_ = nullptr;
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        bool operator==(std::default_sentinel_t) const { return owner_ == nullptr; }
-
-    private:
-        IMapIterator* owner_ = nullptr;
-        std::optional<R> current_;
-    };
+    using iterator = detail::pool::next_iterator<IMapIterator, R>;
     iterator begin() { return iterator(this); }
     std::default_sentinel_t end() { return {}; }
 
@@ -299,19 +263,7 @@ public:
     template <class OnResult, class OnError, class F, class... Args>
     AsyncResult<detail::pool::result_t<F, Args...>> apply_async(callbacks<OnResult, OnError> cb, F&& f,
                                                                  Args&&... args) {
-        using Fn = std::decay_t<F>;
-        using R = detail::pool::result_t<F, Args...>;
-        static_assert(detail::pool::assert_task<Fn, std::decay_t<Args>...>());
-        auto job = std::make_shared<detail::pool::apply_job<R>>();
-        detail::pool::set_callbacks(*job, cb);
-        std::vector<detail::pool::task_spec> tasks;
-        tasks.push_back(detail::pool::make_task<Fn, std::decay_t<Args>...>(f, [&](auto& writer) {
-            writer.reserve(1);
-            writer.add(args...);
-            return 1;
-        }));
-        core().submit(job, std::move(tasks));
-        return AsyncResult<R>(core_, job);
+        return async_result(detail::pool::submit_apply(core(), cb, f, args...));
     }
 
     /// [f(x) for x in items], in order (Python: map). Default chunksize:
@@ -321,7 +273,7 @@ public:
     /// run to no one's use.
     template <class F, std::ranges::input_range Range>
     auto map(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
-        return results_of(submit_map<false>(callbacks<>{}, f, std::forward<Range>(items), chunksize));
+        return detail::pool::map_results<false>(core(), f, std::forward<Range>(items), chunksize);
     }
     template <class F, std::ranges::input_range Range>
     auto map_async(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
@@ -330,15 +282,13 @@ public:
     template <class OnResult, class OnError, class F, std::ranges::input_range Range>
     auto map_async(callbacks<OnResult, OnError> cb, F&& f, Range&& items,
                    std::optional<std::size_t> chunksize = std::nullopt) {
-        auto job = submit_map<false>(std::move(cb), f, std::forward<Range>(items), chunksize);
-        using T = std::remove_cvref_t<decltype(job->take())>;
-        return AsyncResult<T>(core_, job);
+        return async_result(detail::pool::submit_map<false>(core(), cb, f, std::forward<Range>(items), chunksize));
     }
 
     /// f(*t) for each tuple t, in order (Python: starmap).
     template <class F, std::ranges::input_range Range>
     auto starmap(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
-        return results_of(submit_map<true>(callbacks<>{}, f, std::forward<Range>(items), chunksize));
+        return detail::pool::map_results<true>(core(), f, std::forward<Range>(items), chunksize);
     }
     template <class F, std::ranges::input_range Range>
     auto starmap_async(F&& f, Range&& items, std::optional<std::size_t> chunksize = std::nullopt) {
@@ -347,9 +297,7 @@ public:
     template <class OnResult, class OnError, class F, std::ranges::input_range Range>
     auto starmap_async(callbacks<OnResult, OnError> cb, F&& f, Range&& items,
                        std::optional<std::size_t> chunksize = std::nullopt) {
-        auto job = submit_map<true>(std::move(cb), f, std::forward<Range>(items), chunksize);
-        using T = std::remove_cvref_t<decltype(job->take())>;
-        return AsyncResult<T>(core_, job);
+        return async_result(detail::pool::submit_map<true>(core(), cb, f, std::forward<Range>(items), chunksize));
     }
 
     /// f(x) for each item, results in order as they come (Python: imap).
@@ -385,22 +333,11 @@ private:
 
     detail::pool::core& core() const;
 
-    // Encodes items in chunks and submits them; returns the map job.
-    template <bool Star, class OnResult, class OnError, class F, class Range>
-    auto submit_map(callbacks<OnResult, OnError> cb, F& f, Range&& items, std::optional<std::size_t> chunksize) {
-        using Fn = std::decay_t<F>;
-        using Item = detail::pool::item_t<Range>;
-        if constexpr (Star) {
-            static_assert(detail::pool::tuple_args<Item>::template check<Fn>());
-            using R = typename detail::pool::tuple_args<Item>::template result<Fn>;
-            return detail::pool::submit_chunks<detail::pool::map_job<R>, Star>(core(), cb, Fn(f),
-                                                                               std::forward<Range>(items), chunksize);
-        } else {
-            static_assert(detail::pool::assert_task<Fn, Item>());
-            using R = detail::task_result_t<Fn, Item>;
-            return detail::pool::submit_chunks<detail::pool::map_job<R>, Star>(core(), cb, Fn(f),
-                                                                               std::forward<Range>(items), chunksize);
-        }
+    // The AsyncResult of a submitted job (its value type: what the job holds).
+    template <class Job>
+    auto async_result(std::shared_ptr<Job> job) const {
+        using T = std::remove_cvref_t<decltype(job->value())>;
+        return AsyncResult<T>(core_, std::move(job));
     }
 
     template <class F, class Range>
@@ -410,29 +347,9 @@ private:
         static_assert(detail::pool::assert_task<Fn, Item>());
         using R = detail::task_result_t<Fn, Item>;
         static_assert(!std::is_void_v<R>, "mproc::Pool::imap: the task returns nothing to iterate: use map");
-        using Job = detail::pool::imap_job<R>;
-        if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {
-            callbacks<> none;
-            auto job = detail::pool::submit_chunks<Job, false>(core(), none, Fn(f), std::forward<Range>(items), chunksize);
-            return IMapIterator<R>(detail::pool::imap_reader(core_, std::move(job), ordered));
-        } else {
-            if (chunksize < 1) throw std::invalid_argument("mproc::Pool: chunksize must be at least 1");
-            auto make = [](std::size_t n) { return std::make_shared<Job>(n, n, 1); };
-            return IMapIterator<R>(detail::pool::imap_reader(
-                core_, detail::pool::lazy_chunks<Fn, Item>(f, std::forward<Range>(items), chunksize), make,
-                lazy_window * static_cast<std::size_t>(core().processes()), ordered));
-        }
+        return IMapIterator<R>(
+            detail::pool::submit_imap<R>(core_, Fn(f), std::forward<Range>(items), chunksize, ordered));
     }
-
-    /// map / starmap: waits for the job, then its results or its error.
-    template <class Job>
-    auto results_of(const std::shared_ptr<Job>& job) {
-        core().wait([&] { return job->ready; }, std::nullopt);
-        if (job->error) std::rethrow_exception(job->error);
-        return job->take();
-    }
-    /// Chunks in flight per worker for imap over a range that is not sized.
-    static constexpr std::size_t lazy_window = 8;
 
     std::shared_ptr<detail::pool::core> core_;
 };

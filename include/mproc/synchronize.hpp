@@ -50,8 +50,6 @@
 #include <mproc/detail/api/checked_count.hpp>
 #include <mproc/errors.hpp>
 
-#include <boost/serialization/split_member.hpp>
-
 #include <chrono>
 #include <climits>
 #include <concepts>
@@ -327,17 +325,24 @@ public:
     unsigned n_waiting() const;
     bool broken() const;
 
+    /// Boost.Serialization's member hook (no Boost.Serialization header needed here).
     template <class Archive>
-    void save(Archive& ar, const unsigned) const;
-    template <class Archive>
-    void load(Archive& ar, const unsigned);
-    BOOST_SERIALIZATION_SPLIT_MEMBER()
+    void serialize(Archive& ar, const unsigned) {
+        if constexpr (Archive::is_saving::value)
+            save(ar);
+        else
+            load(ar);
+    }
 
     Barrier() : block_(detail::shared_kind::barrier) {}  // for decoding only
 
 private:
     struct checked_t {};
     Barrier(checked_t, unsigned parties, action_type action, detail::timeout_t timeout);
+    template <class Archive>
+    void save(Archive& ar) const;
+    template <class Archive>
+    void load(Archive& ar);
 
     detail::shared_handle block_;
     action_type action_ = nullptr;
@@ -351,7 +356,7 @@ Barrier::action_type barrier_action_load(const std::string& bytes);
 }  // namespace detail
 
 template <class Archive>
-void Barrier::save(Archive& ar, const unsigned) const {
+void Barrier::save(Archive& ar) const {
     const std::string action = detail::barrier_action_save(action_);
     const bool has_timeout = timeout_.has_value();
     const double t = has_timeout ? timeout_->count() : 0.0;
@@ -359,7 +364,7 @@ void Barrier::save(Archive& ar, const unsigned) const {
 }
 
 template <class Archive>
-void Barrier::load(Archive& ar, const unsigned) {
+void Barrier::load(Archive& ar) {
     std::string action;
     bool has_timeout = false;
     double t = 0;

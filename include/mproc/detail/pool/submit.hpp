@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <ranges>
@@ -19,6 +21,21 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+namespace mproc {
+
+/// Callbacks for the async forms: `pool.apply_async(mproc::callbacks{on_result, on_error}, f, args...)`.
+/// `callback` gets the result (const T&; nothing for void), `error_callback`
+/// the exception (std::exception_ptr). Either may be nullptr.
+template <class OnResult = std::nullptr_t, class OnError = std::nullptr_t>
+struct callbacks {
+    OnResult callback = nullptr;
+    OnError error_callback = nullptr;
+};
+template <class C, class E = std::nullptr_t>
+callbacks(C, E = nullptr) -> callbacks<C, E>;
+
+}  // namespace mproc
 
 namespace mproc::detail::pool {
 
@@ -113,6 +130,58 @@ std::shared_ptr<Job> submit_chunks(core& pool, Callbacks& cb, const Fn& f, Range
     }
 }
 
+/// The task of one call f(args...): an apply's, or the initializer's.
+template <class F, class... Args>
+task_spec one_call_task(const F& f, const Args&... args) {
+    using Fn = std::decay_t<F>;
+    static_assert(assert_task<Fn, std::decay_t<Args>...>());
+    return make_task<Fn, std::decay_t<Args>...>(f, [&](auto& writer) {
+        writer.reserve(1);
+        writer.add(args...);
+        return 1;
+    });
+}
+
+/// apply_async: the job of f(args...), submitted.
+template <class Callbacks, class F, class... Args>
+auto submit_apply(core& pool, Callbacks& cb, const F& f, const Args&... args) {
+    static_assert(assert_task<std::decay_t<F>, std::decay_t<Args>...>());
+    auto job = std::make_shared<apply_job<result_t<F, Args...>>>();
+    set_callbacks(*job, cb);
+    std::vector<task_spec> tasks;
+    tasks.push_back(one_call_task(f, args...));
+    pool.submit(job, std::move(tasks));
+    return job;
+}
+
+/// map / starmap (Star: each item a tuple of arguments): the job over every
+/// item, its chunks encoded and submitted.
+template <bool Star, class Callbacks, class F, class Range>
+auto submit_map(core& pool, Callbacks& cb, const F& f, Range&& items, std::optional<std::size_t> chunksize) {
+    using Fn = std::decay_t<F>;
+    using Item = item_t<Range>;
+    if constexpr (Star) {
+        static_assert(tuple_args<Item>::template check<Fn>());
+        using R = typename tuple_args<Item>::template result<Fn>;
+        return submit_chunks<map_job<R>, Star>(pool, cb, Fn(f), std::forward<Range>(items), chunksize);
+    } else {
+        static_assert(assert_task<Fn, Item>());
+        using R = task_result_t<Fn, Item>;
+        return submit_chunks<map_job<R>, Star>(pool, cb, Fn(f), std::forward<Range>(items), chunksize);
+    }
+}
+
+/// map / starmap: submits the job, waits for it, then returns its results or
+/// throws its error.
+template <bool Star, class F, class Range>
+auto map_results(core& pool, const F& f, Range&& items, std::optional<std::size_t> chunksize) {
+    callbacks<> none;
+    auto job = submit_map<Star>(pool, none, f, std::forward<Range>(items), chunksize);
+    pool.wait([&] { return job->ready; }, std::nullopt);
+    if (job->error) std::rethrow_exception(job->error);
+    return job->take();
+}
+
 /// The next chunk's task and its item count, or nullopt at the range's end.
 using chunk_source = std::function<std::optional<std::pair<task_spec, std::size_t>>()>;
 
@@ -174,6 +243,51 @@ private:
     std::size_t chunks_read_ = 0;  // of whole_ (imap_unordered: entries of whole_->completed)
     std::shared_ptr<imap_chunks> reading_;
     std::size_t first_ = 0, count_ = 0;
+};
+
+/// Chunks in flight per worker for imap over a range that is not sized.
+inline constexpr std::size_t lazy_window = 8;
+
+/// imap / imap_unordered of f (results of type R) over `items`: a sized
+/// range's chunks are all submitted here, any other's are read as results
+/// are taken.
+template <class R, class Fn, class Range>
+imap_reader submit_imap(const std::shared_ptr<core>& pool, const Fn& f, Range&& items, std::size_t chunksize,
+                        bool ordered) {
+    using Job = imap_job<R>;
+    if constexpr (std::ranges::sized_range<Range> && std::ranges::forward_range<Range>) {
+        callbacks<> none;
+        auto job = submit_chunks<Job, false>(*pool, none, f, std::forward<Range>(items), chunksize);
+        return imap_reader(pool, std::move(job), ordered);
+    } else {
+        if (chunksize < 1) throw std::invalid_argument("mproc::Pool: chunksize must be at least 1");
+        auto make = [](std::size_t n) { return std::make_shared<Job>(n, n, 1); };
+        return imap_reader(pool, lazy_chunks<Fn, item_t<Range>>(f, std::forward<Range>(items), chunksize), make,
+                           lazy_window * static_cast<std::size_t>(pool->processes()), ordered);
+    }
+}
+
+/// The input iterator of an IMapIterator-like Owner, whose next() gives
+/// std::optional<R> (nullopt at the end).
+template <class Owner, class R>
+class next_iterator {
+public:
+    using value_type = R;
+    using difference_type = std::ptrdiff_t;
+    next_iterator() = default;
+    explicit next_iterator(Owner* owner) : owner_(owner) { ++*this; }
+    R& operator*() { return *current_; }
+    next_iterator& operator++() {
+        current_ = owner_->next();
+        if (!current_) owner_ = nullptr;
+        return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(std::default_sentinel_t) const { return owner_ == nullptr; }
+
+private:
+    Owner* owner_ = nullptr;
+    std::optional<R> current_;
 };
 
 }  // namespace mproc::detail::pool

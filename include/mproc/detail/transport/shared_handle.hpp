@@ -19,8 +19,6 @@
 
 #include <mproc/errors.hpp>
 
-#include <boost/serialization/split_member.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -91,18 +89,19 @@ public:
     /// Names the block `w` describes, after checking it (mproc::ProtocolError).
     void load_wire(const handle_wire& w);
 
+    /// Boost.Serialization's member hook, one for both directions (so this
+    /// header, and a Lock-only user, need no Boost.Serialization header).
     template <class Archive>
-    void save(Archive& ar, const unsigned) const {
-        const handle_wire w = save_wire();
-        ar << w.arena_id << w.reserve << w.offset << w.fd_index << w.kind << w.generation;
+    void serialize(Archive& ar, const unsigned) {
+        if constexpr (Archive::is_saving::value) {
+            const handle_wire w = save_wire();
+            ar << w.arena_id << w.reserve << w.offset << w.fd_index << w.kind << w.generation;
+        } else {
+            handle_wire w;
+            ar >> w.arena_id >> w.reserve >> w.offset >> w.fd_index >> w.kind >> w.generation;
+            load_wire(w);
+        }
     }
-    template <class Archive>
-    void load(Archive& ar, const unsigned) {
-        handle_wire w;
-        ar >> w.arena_id >> w.reserve >> w.offset >> w.fd_index >> w.kind >> w.generation;
-        load_wire(w);
-    }
-    BOOST_SERIALIZATION_SPLIT_MEMBER()
 
 private:
     std::shared_ptr<handle_state> s_;
