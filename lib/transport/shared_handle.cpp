@@ -3,7 +3,7 @@
 #include "posix/fork.hpp"
 #include "posix/process_id.hpp"
 
-#include <mproc/detail/fd_transfer.hpp>  // decoding_task
+#include <mproc/detail/transport/fd_transfer.hpp>  // decoding_task
 
 #include <algorithm>
 #include <cstdint>
