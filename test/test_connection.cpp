@@ -243,6 +243,38 @@ BOOST_AUTO_TEST_CASE(corrupt_header_and_truncated_frames_are_protocol_errors) {
     }
 }
 
+// Large payloads are read straight into the string returned, which is not
+// zero-filled first: every byte must come from the peer, in order, and a
+// frame cut short leaves recv_bytes_into's string holding only what arrived.
+BOOST_AUTO_TEST_CASE(large_payloads_arrive_whole_and_a_cut_one_leaves_only_what_arrived) {
+    std::string pattern(3 * 1024 * 1024 + 17, '\0');
+    for (std::size_t i = 0; i < pattern.size(); ++i) pattern[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    auto [a, b] = mp::Pipe();
+    pid_t pid = fork_child([&, &b = b] {
+        for (int i = 0; i < 3; ++i) b.send_bytes(pattern);
+        std::string whole;
+        auto [x, y] = mp::Pipe();
+        x.send_bytes(std::string(100000, 'c'));  // more than the first read's 64 KiB
+        whole.resize(200000);
+        std::size_t n = 0;
+        while (n < 80000) n += static_cast<std::size_t>(::read(y.fileno(), whole.data() + n, whole.size() - n));
+        (void)!::write(b.fileno(), whole.data(), 80000);
+    });
+    b.close();
+    BOOST_TEST((a.recv_bytes() == pattern));
+    std::string small(10, 'z');
+    BOOST_TEST(a.recv_bytes_into(small) == pattern.size());
+    BOOST_TEST((small == pattern));
+    std::string big(pattern.size() + 5000, 'z');
+    BOOST_TEST(a.recv_bytes_into(big) == pattern.size());
+    BOOST_TEST((big == pattern));
+    std::string cut;
+    BOOST_CHECK_THROW(a.recv_bytes_into(cut), mp::ProtocolError);
+    BOOST_TEST(cut.size() < 80000u);
+    BOOST_TEST((cut == std::string(cut.size(), 'c')));
+    BOOST_TEST(wait_child(pid) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(a_bad_payload_is_a_protocol_error_not_a_crash) {
     auto [a, b] = mp::Pipe();
     b.send(std::string("not a map"));

@@ -4,7 +4,9 @@
 // pthread_exit() while other threads keep the program running. mproc
 // therefore creates children only on its own creator thread (started on first
 // need, all signals blocked, never stopped), which lives as long as the
-// process.
+// process. Not instead: forking on the calling thread with a parent-death
+// signal the child handles -- a handled signal cuts the child's sleeps and
+// polls short (EINTR) when its starting thread ends (docs/ARCHITECTURE.md).
 #pragma once
 
 #include <functional>
