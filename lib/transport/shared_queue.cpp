@@ -3,6 +3,7 @@
 #include "posix/futex.hpp"
 #include "posix/robust_mutex.hpp"
 #include "posix/waiting.hpp"
+#include "transport/shared_queue_log.hpp"
 
 #include <mproc/errors.hpp>
 
@@ -20,115 +21,10 @@
 
 namespace mproc::transport {
 
-namespace {
-
-constexpr std::uint64_t seg_bytes = arena::segment_size;
-constexpr std::uint64_t data_start = 64;  // a segment's link word, then padding
-// A record's header is one word: (sequence number mod 2^40) << 24 | size
-// field, never 0 once committed. The size field is the payload's size + 1,
-// or `long_size` when that does not fit in 24 bits: the size then follows
-// as a word of its own. Small messages take 8 bytes of header, so four
-// 8-byte messages share a cache line.
-constexpr std::uint64_t header_bytes = 8;
-constexpr std::uint64_t long_size = 0xffffff;
-constexpr std::uint64_t seq_mask = (std::uint64_t{1} << 40) - 1;
-constexpr std::uint64_t queue_magic = 0x657565757163706dULL;
-// How long a consumer (or a producer facing a full queue) spins before it
-// sleeps: shorter than a cross-CPU wake-up (~30 us here).
-constexpr auto spin_time = std::chrono::microseconds(20);
-// A sleeper re-checks this often whatever happens (no lost wake-up can
-// strand it longer).
-constexpr auto wait_slice = std::chrono::milliseconds(50);
-
-bool at_end(offset_t pos) noexcept { return pos % seg_bytes == 0; }
-// The segment a position belongs to (a position at a segment's end belongs
-// to that segment).
-offset_t seg_of(offset_t pos) noexcept { return at_end(pos) ? pos - seg_bytes : pos & ~(seg_bytes - 1); }
-std::uint64_t padded(std::uint64_t n) noexcept { return (n + 7) & ~std::uint64_t{7}; }
-std::uint64_t commit_word(std::uint64_t seq, std::uint64_t size) noexcept {
-    return (seq & seq_mask) << 24 | (size + 1 < long_size ? size + 1 : long_size);
-}
-
+using namespace queue_layout;
 using posix::passed;
 
-}  // namespace
-
-struct queue_block {
-    std::uint64_t magic;
-    std::uint64_t maxsize;
-    // Producers' side.
-    alignas(64) posix::robust_mutex put_lock;
-    // Where the next record goes and its number (put_lock), in two copies:
-    // a producer writes the other copy, then switches `current` in one store,
-    // so a dead producer leaves one consistent pair.
-    struct tail_state {
-        offset_t tail;
-        std::uint64_t next_seq;
-    } producer[2];
-    std::atomic<std::uint32_t> current;
-    const tail_state& now() const noexcept { return producer[current.load(std::memory_order_relaxed)]; }
-    void set(offset_t tail, std::uint64_t next_seq) noexcept {
-        const std::uint32_t other = 1 - current.load(std::memory_order_relaxed);
-        producer[other] = {tail, next_seq};
-        current.store(other, std::memory_order_release);
-    }
-    alignas(64) std::atomic<std::uint64_t> put_seq;  // records committed, published
-    // Consumers' side.
-    alignas(64) posix::robust_mutex get_lock;
-    std::atomic<offset_t> head;          // the next record to take
-    std::atomic<std::uint64_t> get_seq;  // records taken, published
-    // Bumped by one side after its commit when the other side said it
-    // sleeps (posix::wake_point: survives killed sleepers and wakers).
-    alignas(64) posix::wake_point items;
-    alignas(64) posix::wake_point space;
-    // JoinableQueue.
-    alignas(64) std::atomic<std::uint64_t> done;
-    posix::wake_point joined;
-};
-
 namespace {
-
-// The log's words, in the arena.
-struct log_view {
-    arena& a;
-    std::atomic_ref<std::uint64_t> word(offset_t off) const noexcept {
-        return std::atomic_ref<std::uint64_t>(*a.at<std::uint64_t>(off));
-    }
-    std::atomic_ref<std::uint64_t> link(offset_t seg) const noexcept { return word(seg); }
-    char* bytes(offset_t off) const noexcept { return a.base() + off; }
-
-    // Where the record at `pos` starts for a reader: past a segment's end,
-    // the next segment's data; 0 when that segment is not linked yet.
-    offset_t readable(offset_t pos) const noexcept {
-        if (!at_end(pos)) return pos;
-        const offset_t next = link(pos - seg_bytes).load(std::memory_order_acquire);
-        return next ? next + data_start : 0;
-    }
-    // The committed record's header at `pos`, or 0.
-    std::uint64_t committed(offset_t pos) const noexcept {
-        const offset_t at = readable(pos);
-        return at ? word(at).load(std::memory_order_acquire) : 0;
-    }
-    // The payload of the committed record at `at` (header `c`): its size
-    // and where it starts.
-    std::pair<std::uint64_t, offset_t> payload(offset_t at, std::uint64_t c) const noexcept {
-        offset_t data = at + header_bytes;
-        if ((c & long_size) != long_size) return {(c & long_size) - 1, data};
-        if (at_end(data)) data = link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
-        return {word(data).load(std::memory_order_relaxed), data + 8};
-    }
-    // The position `n` bytes after data position `pos`, along linked segments
-    // (which exist: the bytes belong to a committed record).
-    offset_t advance(offset_t pos, std::uint64_t n) const noexcept {
-        for (;;) {
-            if (at_end(pos) && n) pos = link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
-            const std::uint64_t room = seg_of(pos) + seg_bytes - pos;
-            if (n <= room) return pos + n;
-            pos += room;
-            n -= room;
-        }
-    }
-};
 
 // Writer's side: the position `pos`, moving into the next segment (linked
 // now if no producer did before) when it is a segment's end.
@@ -142,44 +38,6 @@ offset_t writable(const log_view& log, offset_t pos) {
         log.link(seg).store(next, std::memory_order_release);
     }
     return next + data_start;
-}
-
-// After a producer died holding the lock: the record it committed without
-// moving the tail is taken into account. Called with both locks held: a
-// consumer may already have taken that record and given its segment back to
-// the arena, whose free list then owns the link word the walk below would
-// follow; the tail is then where the consumers' head stopped (nothing after
-// the dead producer's record was committed).
-void repair_tail(const log_view& log, queue_block& q) {
-    if (const std::uint64_t taken = q.get_seq.load(std::memory_order_acquire); taken > q.now().next_seq) {
-        q.set(q.head.load(std::memory_order_acquire), taken);
-        q.put_seq.store(taken, std::memory_order_release);
-        return;
-    }
-    offset_t pos = q.now().tail;
-    std::uint64_t next_seq = q.now().next_seq;
-    for (;;) {
-        const offset_t at = log.readable(pos);
-        if (!at) break;
-        const std::uint64_t c = log.word(at).load(std::memory_order_acquire);
-        if (!c) break;
-        ++next_seq;  // the dead producer's record: it had number next_seq
-        const auto [size, data] = log.payload(at, c);
-        pos = log.advance(data, padded(size));
-    }
-    q.set(pos, next_seq);
-    q.put_seq.store(next_seq, std::memory_order_release);
-}
-
-// After a consumer died holding the lock: its record may be taken (head
-// moved) without get_seq saying so.
-void repair_head(const log_view& log, queue_block& q) {
-    const offset_t at = log.readable(q.head.load(std::memory_order_relaxed));
-    const std::uint64_t c = at ? log.word(at).load(std::memory_order_acquire) : 0;
-    // The record at the head has the number of the next get: from its 40
-    // low bits and get_seq (behind by at most one), the whole number.
-    const std::uint64_t stale = q.get_seq.load(std::memory_order_relaxed);
-    q.get_seq.store(c ? stale + (((c >> 24) - stale) & seq_mask) : q.put_seq.load(), std::memory_order_release);
 }
 
 }  // namespace
