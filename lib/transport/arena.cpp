@@ -57,6 +57,7 @@ struct arena_header {
     std::uint64_t free_count;
     std::uint64_t total_segments;
     std::atomic<std::uint32_t> generation;  // blocks made so far
+    std::atomic<offset_t> holders;          // the shared handles' table of holders
 };
 static_assert(sizeof(arena_header) <= heap_offset);
 
@@ -314,13 +315,18 @@ void arena::give_segments(offset_t first, offset_t last, std::size_t count) noex
 std::size_t arena::file_bytes() const noexcept { return header().file_size; }
 
 bool arena::holds(offset_t off, std::size_t bytes) const noexcept {
+    const auto fits = [&](std::size_t size) { return off >= heap_offset && off <= size && bytes <= size - off; };
+    // The file never shrinks: a size the kernel gave once stays true, and
+    // only a range past it costs an fstat (hot paths check every offset).
+    if (fits(known_size_.load(std::memory_order_relaxed))) return true;
     std::size_t size = 0;
     try {
         size = std::min(posix::file_size(fd_.get()), map_.reserve());
     } catch (const std::system_error&) {
         return false;
     }
-    return off >= heap_offset && off <= size && bytes <= size - off;
+    known_size_.store(size, std::memory_order_relaxed);
+    return fits(size);
 }
 
 std::uint32_t arena::next_generation() noexcept {
@@ -329,5 +335,12 @@ std::uint32_t arena::next_generation() noexcept {
     return g;
 }
 std::size_t arena::free_segments() const noexcept { return header().free_count; }
+
+std::size_t arena::bytes_in_use() const noexcept {
+    arena_guard guard(header());
+    return heap_->managed.get_size() - heap_->managed.get_free_memory() - header().free_count * segment_size;
+}
+
+std::atomic<offset_t>& arena::holders_root() const noexcept { return header().holders; }
 
 }  // namespace mproc::transport

@@ -26,6 +26,7 @@
 
 #include <mproc/unique_fd.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -109,6 +110,12 @@ public:
     std::uint32_t next_generation() noexcept;
     /// Segments waiting in the pool.
     std::size_t free_segments() const noexcept;
+    /// Bytes of the heap that blocks and taken segments hold (the pool's
+    /// segments not counted): for tests and diagnostics.
+    std::size_t bytes_in_use() const noexcept;
+    /// The word where the shared handles keep the offset of their table of
+    /// holders (transport/shared_handle_holders.cpp); 0 until it is made.
+    std::atomic<offset_t>& holders_root() const noexcept;
 
     arena(const arena&) = delete;
     arena& operator=(const arena&) = delete;
@@ -128,6 +135,7 @@ private:
     posix::memfd_mapping map_;
     std::uint64_t id_;
     std::unique_ptr<heap> heap_;
+    mutable std::atomic<std::size_t> known_size_{0};  // the file's size as fstat last said
 };
 
 /// The link word at the start of segment `seg` (an arena offset).

@@ -31,11 +31,11 @@ namespace {
 offset_t writable(const log_view& log, offset_t pos) {
     if (!at_end(pos)) return pos;
     const offset_t seg = pos - seg_bytes;
-    offset_t next = log.link(seg).load(std::memory_order_acquire);
+    offset_t next = log.link(seg);
     if (!next) {
         next = log.a.take_segments(1);
         log.word(next + data_start).store(0, std::memory_order_relaxed);  // nothing there yet
-        log.link(seg).store(next, std::memory_order_release);
+        log.word(seg).store(next, std::memory_order_release);
     }
     return next + data_start;
 }
@@ -61,13 +61,19 @@ shared_queue::shared_queue(arena& a, offset_t block) noexcept
     : a_(&a), q_(a.at<queue_block>(block)), block_(block) {}
 
 void shared_queue::destroy() noexcept {
-    log_view log{*a_};
-    // Every segment from the head's on (those after the tail included).
-    const offset_t first = seg_of(q_->head.load());
-    offset_t last = first;
-    std::size_t count = 1;
-    for (offset_t next; (next = log.link(last).load()) != 0; last = next) ++count;
-    a_->give_segments(first, last, count);
+    if (q_->magic != queue_magic) return;  // never made whole (create threw): no segments
+    const log_view log{*a_};
+    try {
+        // Every segment from the head's on (those after the tail included).
+        const offset_t first = seg_of(log.position(q_->head.load(), "the queue's head"));
+        offset_t last = first;
+        std::size_t count = 1;
+        for (offset_t next; (next = log.link(last)) != 0; last = next)
+            if (++count > a_->reserve() / seg_bytes) log_view::corrupt("a segment's link (a cycle)");
+        a_->give_segments(first, last, count);
+    } catch (const Error&) {
+        // Written over by another process: its segments are left (leaked), not followed.
+    }
     q_->magic = 0;
     q_->~queue_block();
 }
@@ -116,7 +122,7 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         // The header at the tail is 0 (nothing committed there): write the
         // payload, zero the header after it, then commit.
         const auto [tail, next_seq] = q.now();
-        const offset_t at = writable(log, tail);
+        const offset_t at = writable(log, log.position(tail, "the queue's tail"));
         offset_t pos = at + header_bytes;
         const std::uint64_t commit = commit_word(next_seq, bytes.size());
         if ((commit & long_size) == long_size) {
@@ -137,7 +143,7 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         const offset_t end = at_end(pos) ? pos : padded(pos);
         if (!at_end(end)) {
             log.word(end).store(0, std::memory_order_relaxed);
-        } else if (const offset_t next = log.link(end - seg_bytes).load(std::memory_order_acquire)) {
+        } else if (const offset_t next = log.link(end - seg_bytes)) {
             log.word(next + data_start).store(0, std::memory_order_relaxed);  // a dead producer's bytes
         }
         log.word(at).store(commit, std::memory_order_release);  // the commit
@@ -147,6 +153,11 @@ bool shared_queue::put(std::string_view bytes, posix::deadline until) {
         q.items.wake_all();
         return true;
     }
+}
+
+void log_view::corrupt(const char* what) {
+    throw Error(std::string("mproc::Queue: the queue's shared memory is corrupt (") + what +
+                " was written over by another process)");
 }
 
 bool shared_queue::get(const receiver& to, posix::deadline until) {
@@ -159,7 +170,7 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
             repair_head(log, q);
             q.space.wake_all();
         }
-        const offset_t head = q.head.load(std::memory_order_relaxed);
+        const offset_t head = log.position(q.head.load(std::memory_order_relaxed), "the queue's head");
         const offset_t at = log.readable(head);
         const std::uint64_t commit = at ? log.word(at).load(std::memory_order_acquire) : 0;
         if (!commit) {
@@ -168,7 +179,11 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
                 // Empty: spin on the next header without the lock, then sleep.
                 lock.unlock();
                 spun = true;
-                posix::spin_until([&] { return log.committed(q.head.load(std::memory_order_acquire)) != 0; }, spin_time);
+                posix::spin_until(
+                    [&] {
+                        return log.committed(log.position(q.head.load(std::memory_order_acquire), "the queue's head")) != 0;
+                    },
+                    spin_time);
                 continue;
             }
             const std::uint32_t event = q.items.arm();  // pairs with wake_all's fence
@@ -178,7 +193,9 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
             continue;
         }
         auto [len, data] = log.payload(at, commit);
-        if (at_end(data) && len) data = log.link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
+        if (at_end(data) && len) data = log.follow(data - seg_bytes) + data_start;
+        // The record's whole chain is checked before anyone reads it.
+        const offset_t end = log.advance(data, padded(len));
         std::exception_ptr failed;
         try {
             if (data + len <= seg_of(data) + seg_bytes) {
@@ -190,7 +207,7 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
                 char* const room = to.room ? to.room(to.ctx, len) : (ours.reset(new char[len]), ours.get());
                 offset_t pos = data;
                 for (std::uint64_t copied = 0; copied < len;) {
-                    if (at_end(pos)) pos = log.link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
+                    if (at_end(pos)) pos = log.follow(pos - seg_bytes) + data_start;
                     const std::uint64_t n = std::min<std::uint64_t>(len - copied, seg_of(pos) + seg_bytes - pos);
                     std::memcpy(room + copied, log.bytes(pos), n);
                     copied += n;
@@ -203,15 +220,15 @@ bool shared_queue::get(const receiver& to, posix::deadline until) {
         } catch (...) {
             failed = std::current_exception();
         }
-        const offset_t end = log.advance(data, padded(len));
-        // The segments the head leaves, freed once it has left them.
+        // The segments the head leaves, freed once it has left them (the
+        // chain advance() checked, so at most one per segment's worth of data).
         const offset_t stop = seg_of(end);
         offset_t first = seg_of(head);
         offset_t last = 0;
         std::size_t count = 0;
-        for (offset_t s = first; s != stop; s = log.link(s).load(std::memory_order_relaxed)) {
+        for (offset_t s = first; s != stop; s = log.follow(s)) {
             last = s;
-            ++count;
+            if (++count > len / (seg_bytes - data_start) + 2) log_view::corrupt("a segment's link (a cycle)");
         }
         q.head.store(end, std::memory_order_release);  // the commit
         q.get_seq.store(q.get_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -229,9 +246,9 @@ std::uint64_t shared_queue::size() const noexcept {
     return put > taken ? put - taken : 0;
 }
 
-bool shared_queue::empty() const noexcept {
+bool shared_queue::empty() const {
     const log_view log{*a_};
-    return log.committed(q_->head.load(std::memory_order_acquire)) == 0;
+    return log.committed(log.position(q_->head.load(std::memory_order_acquire), "the queue's head")) == 0;
 }
 
 std::uint64_t shared_queue::maxsize() const noexcept { return q_->maxsize; }

@@ -59,9 +59,11 @@ struct queue_block {
         std::uint64_t next_seq;
     } producer[2];
     std::atomic<std::uint32_t> current;
-    const tail_state& now() const noexcept { return producer[current.load(std::memory_order_relaxed)]; }
+    // (A `current` written over by another process still names one of the
+    // two: its tail is checked where it is used.)
+    const tail_state& now() const noexcept { return producer[current.load(std::memory_order_relaxed) & 1]; }
     void set(offset_t tail, std::uint64_t next_seq) noexcept {
-        const std::uint32_t other = 1 - current.load(std::memory_order_relaxed);
+        const std::uint32_t other = 1 - (current.load(std::memory_order_relaxed) & 1);
         producer[other] = {tail, next_seq};
         current.store(other, std::memory_order_release);
     }
@@ -83,40 +85,65 @@ struct queue_block {
 
 namespace mproc::transport::queue_layout {
 
-// The log's words, in the arena.
+// The log's words, in the arena. Every offset read from shared memory (the
+// head, a tail, a segment's link, a record's length) is checked against the
+// file before it is followed: a process that wrote over one makes the reader
+// throw mproc::Error (corrupt()), never fault.
 struct log_view {
     arena& a;
     std::atomic_ref<std::uint64_t> word(offset_t off) const noexcept {
         return std::atomic_ref<std::uint64_t>(*a.at<std::uint64_t>(off));
     }
-    std::atomic_ref<std::uint64_t> link(offset_t seg) const noexcept { return word(seg); }
     char* bytes(offset_t off) const noexcept { return a.base() + off; }
+
+    /// Throws mproc::Error naming the damaged structure.
+    [[noreturn]] static void corrupt(const char* what);
+    /// `p` (read from shared memory as `what`) is a position in the log: in a
+    /// segment of the file, 8-aligned, past the segment's link word.
+    offset_t position(offset_t p, const char* what) const {
+        if (p % 8 != 0 || !a.holds(seg_of(p), seg_bytes) || (!at_end(p) && p % seg_bytes < data_start)) corrupt(what);
+        return p;
+    }
+    /// The segment after `seg` (0 when none is linked yet), checked.
+    offset_t link(offset_t seg) const {
+        const offset_t next = word(seg).load(std::memory_order_acquire);
+        if (next && (next % seg_bytes != 0 || !a.holds(next, seg_bytes))) corrupt("a segment's link");
+        return next;
+    }
+    /// The segment after `seg`, which a committed record continues into.
+    offset_t follow(offset_t seg) const {
+        const offset_t next = link(seg);
+        if (!next) corrupt("a segment's link (a message continues past its segment)");
+        return next;
+    }
 
     // Where the record at `pos` starts for a reader: past a segment's end,
     // the next segment's data; 0 when that segment is not linked yet.
-    offset_t readable(offset_t pos) const noexcept {
+    offset_t readable(offset_t pos) const {
         if (!at_end(pos)) return pos;
-        const offset_t next = link(pos - seg_bytes).load(std::memory_order_acquire);
+        const offset_t next = link(pos - seg_bytes);
         return next ? next + data_start : 0;
     }
     // The committed record's header at `pos`, or 0.
-    std::uint64_t committed(offset_t pos) const noexcept {
+    std::uint64_t committed(offset_t pos) const {
         const offset_t at = readable(pos);
         return at ? word(at).load(std::memory_order_acquire) : 0;
     }
     // The payload of the committed record at `at` (header `c`): its size
-    // and where it starts.
-    std::pair<std::uint64_t, offset_t> payload(offset_t at, std::uint64_t c) const noexcept {
+    // (no more than the file holds) and where it starts.
+    std::pair<std::uint64_t, offset_t> payload(offset_t at, std::uint64_t c) const {
         offset_t data = at + header_bytes;
         if ((c & long_size) != long_size) return {(c & long_size) - 1, data};
-        if (at_end(data)) data = link(data - seg_bytes).load(std::memory_order_acquire) + data_start;
-        return {word(data).load(std::memory_order_relaxed), data + 8};
+        if (at_end(data)) data = follow(data - seg_bytes) + data_start;
+        const std::uint64_t size = word(data).load(std::memory_order_relaxed);
+        if (!a.holds(seg_bytes, size)) corrupt("a message's length");
+        return {size, data + 8};
     }
     // The position `n` bytes after data position `pos`, along linked segments
     // (which exist: the bytes belong to a committed record).
-    offset_t advance(offset_t pos, std::uint64_t n) const noexcept {
+    offset_t advance(offset_t pos, std::uint64_t n) const {
         for (;;) {
-            if (at_end(pos) && n) pos = link(pos - seg_bytes).load(std::memory_order_acquire) + data_start;
+            if (at_end(pos) && n) pos = follow(pos - seg_bytes) + data_start;
             const std::uint64_t room = seg_of(pos) + seg_bytes - pos;
             if (n <= room) return pos + n;
             pos += room;

@@ -16,7 +16,7 @@ void repair_tail(const log_view& log, queue_block& q) {
         q.put_seq.store(taken, std::memory_order_release);
         return;
     }
-    offset_t pos = q.now().tail;
+    offset_t pos = log.position(q.now().tail, "the queue's tail");
     std::uint64_t next_seq = q.now().next_seq;
     for (;;) {
         const offset_t at = log.readable(pos);
@@ -34,7 +34,7 @@ void repair_tail(const log_view& log, queue_block& q) {
 // After a consumer died holding the lock: its record may be taken (head
 // moved) without get_seq saying so.
 void repair_head(const log_view& log, queue_block& q) {
-    const offset_t at = log.readable(q.head.load(std::memory_order_relaxed));
+    const offset_t at = log.readable(log.position(q.head.load(std::memory_order_relaxed), "the queue's head"));
     const std::uint64_t c = at ? log.word(at).load(std::memory_order_acquire) : 0;
     // The record at the head has the number of the next get: from its 40
     // low bits and get_seq (behind by at most one), the whole number.
