@@ -167,9 +167,11 @@ public:
 
     // The record `key` holds `block` too: counted first, then listed.
     void list(std::uint64_t key, offset_t block) {
+        holder_record* found = find(key);
+        if (!found) throw std::system_error(ESRCH, std::generic_category(), "mproc: a holder's record vanished");
         head(a_, block).holders += 1;
         try {
-            holder_record& rec = *find(key);
+            holder_record& rec = *found;
             auto* arr = array_at<offset_t>(a_, rec.blocks);
             for (std::uint64_t i = 0; arr && i < rec.count; ++i)
                 if (!arr->entries()[i]) {
@@ -288,9 +290,11 @@ void prepare_fork() noexcept {
         if (la->blocks.empty()) continue;
         int fd = -1;
         std::uint64_t key = 0;
+        freed_list freed;
         try {
             locked_table t(*la->a);
             share_all(*la, t);
+            t.sweep(*la, freed);  // the children forked before and gone (the table stays small)
             unique_fd child = posix::reopen_private(la->a->fd());
             key = t.new_key();
             if (!posix::lock_byte(child.get(), lock_base + key)) throw std::system_error(EAGAIN, std::generic_category());
@@ -307,6 +311,7 @@ void prepare_fork() noexcept {
             }
             key = 0;
         }
+        free_all(*la->a, freed);
         try {
             s.forks.push_back({la.get(), key, fd});
         } catch (...) {
