@@ -3,7 +3,7 @@
 #define BOOST_TEST_MODULE code_ref
 #include <boost/test/unit_test.hpp>
 
-#include <mproc/detail/code_ref.hpp>
+#include <mproc/detail/start/code_ref.hpp>
 #include <mproc/errors.hpp>
 
 #include <cmath>

@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(cmake_add_subdirectory) {
 
 BOOST_AUTO_TEST_CASE(install_lays_out_headers_library_and_package_files) {
     const fs::path& prefix = install_once().prefix;
-    for (const char* file : {"include/mproc/mproc.hpp", "include/mproc/detail/archive.hpp", "lib/libmproc.a",
+    for (const char* file : {"include/mproc/mproc.hpp", "include/mproc/detail/codec/archive.hpp", "lib/libmproc.a",
                              "lib/cmake/mproc/mprocConfig.cmake", "lib/cmake/mproc/mprocConfigVersion.cmake",
                              "lib/pkgconfig/mproc.pc"})
         BOOST_TEST(fs::is_regular_file(prefix / file), file);

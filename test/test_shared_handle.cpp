@@ -1,4 +1,4 @@
-// The handle of a shared object (detail/shared_handle.hpp): decoded from
+// The handle of a shared object ((detail/transport/shared_handle.hpp)): decoded from
 // bytes, it is checked against the block it names (bounds, kind tag,
 // generation) and accepted only with its descriptor, as a task's argument
 // (issue 17 item 6: recv<Lock> / loads<Lock> / recv<Queue<int>> took a

@@ -14,7 +14,7 @@
 /// (std::string_view, std::span), std::reference_wrapper, a container of
 /// them, or a trivially copyable struct holding one is a compile error in
 /// dumps, dumps_into, loads and Connection::send/recv, naming the type and
-/// saying what to send instead (the rule: <mproc/detail/wire_safe.hpp>). A
+/// saying what to send instead (the rule: <mproc/detail/codec/wire_safe.hpp>). A
 /// struct with a serialize() sends what serialize() writes (a pointer there
 /// is a compile error too).
 ///
@@ -25,10 +25,10 @@
 /// bytes, never crashes or allocates more than the input justifies.
 #pragma once
 
-#include <mproc/detail/archive.hpp>
-#include <mproc/detail/serialize_std.hpp>
-#include <mproc/detail/type_name.hpp>
-#include <mproc/detail/wire_safe.hpp>
+#include <mproc/detail/codec/archive.hpp>
+#include <mproc/detail/codec/serialize_std.hpp>
+#include <mproc/detail/codec/type_name.hpp>
+#include <mproc/detail/codec/wire_safe.hpp>
 #include <mproc/errors.hpp>
 
 #include <array>

@@ -29,7 +29,7 @@
 #pragma once
 
 #include <mproc/codec.hpp>
-#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
 #include <mproc/unique_fd.hpp>
 
 #include <boost/serialization/split_member.hpp>

@@ -85,7 +85,7 @@
 /// Call close() and join() first to let submitted work finish.
 #pragma once
 
-#include <mproc/detail/pool_submit.hpp>
+#include <mproc/detail/pool/submit.hpp>
 #include <mproc/errors.hpp>
 #include <mproc/start_method.hpp>
 

@@ -42,7 +42,7 @@
 /// so they never die with a short-lived one.
 #pragma once
 
-#include <mproc/detail/process_target.hpp>
+#include <mproc/detail/start/process_target.hpp>
 #include <mproc/unique_fd.hpp>
 #include <mproc/start_method.hpp>
 

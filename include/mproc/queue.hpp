@@ -42,9 +42,9 @@
 #pragma once
 
 #include <mproc/codec.hpp>
-#include <mproc/detail/checked_count.hpp>
-#include <mproc/detail/fd_transfer.hpp>
-#include <mproc/detail/shared_handle.hpp>
+#include <mproc/detail/api/checked_count.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
+#include <mproc/detail/transport/shared_handle.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>

@@ -29,7 +29,7 @@
 /// shared memory cannot grow).
 #pragma once
 
-#include <mproc/detail/checked_count.hpp>
+#include <mproc/detail/api/checked_count.hpp>
 #include <mproc/synchronize.hpp>
 
 #include <concepts>

@@ -46,8 +46,8 @@
 ///  - std::bad_alloc / std::system_error: the shared memory cannot grow.
 #pragma once
 
-#include <mproc/detail/shared_handle.hpp>
-#include <mproc/detail/checked_count.hpp>
+#include <mproc/detail/transport/shared_handle.hpp>
+#include <mproc/detail/api/checked_count.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/serialization/split_member.hpp>

@@ -5,7 +5,7 @@
 #include "sync/barrier.hpp"
 
 #include <mproc/codec.hpp>
-#include <mproc/detail/code_ref.hpp>
+#include <mproc/detail/start/code_ref.hpp>
 
 #include <cmath>
 #include <stdexcept>

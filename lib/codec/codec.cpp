@@ -1,6 +1,6 @@
 // Compiled parts of mproc's archives (as Boost's own binary_iarchive.cpp and
 // binary_oarchive.cpp do for binary_iarchive and binary_oarchive).
-#include <mproc/detail/archive.hpp>
+#include <mproc/detail/codec/archive.hpp>
 
 #include <boost/archive/impl/archive_serializer_map.ipp>
 #include <boost/archive/impl/basic_binary_iarchive.ipp>

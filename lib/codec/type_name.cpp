@@ -1,4 +1,4 @@
-#include <mproc/detail/type_name.hpp>
+#include <mproc/detail/codec/type_name.hpp>
 
 #include <cstdio>
 #include <cxxabi.h>

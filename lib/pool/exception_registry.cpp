@@ -1,6 +1,6 @@
 #include "pool/exception_registry.hpp"
 
-#include <mproc/detail/type_name.hpp>
+#include <mproc/detail/codec/type_name.hpp>
 #include <mproc/errors.hpp>
 
 #include <mutex>

@@ -1,6 +1,6 @@
 #include "pool/exit_guard.hpp"
 
-#include <mproc/detail/pool_core.hpp>
+#include <mproc/detail/pool/core.hpp>
 #include <mproc/os.hpp>
 
 #include <algorithm>

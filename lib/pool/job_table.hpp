@@ -9,7 +9,7 @@
 // This is where cancelling a task and per-task deadlines belong.
 #pragma once
 
-#include <mproc/detail/pool_core.hpp>
+#include <mproc/detail/pool/core.hpp>
 
 #include <cstdint>
 #include <deque>

@@ -9,7 +9,7 @@
 #include "pool/worker.hpp"
 #include "pool/zygote.hpp"
 
-#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
 #include <mproc/start_method.hpp>
 
 #include <cstdint>

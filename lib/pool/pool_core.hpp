@@ -16,7 +16,7 @@
 #include "pool/pump.hpp"
 #include "pool/worker_set.hpp"
 
-#include <mproc/detail/pool_core.hpp>
+#include <mproc/detail/pool/core.hpp>
 
 #include <exception>
 #include <memory>

@@ -34,7 +34,7 @@
 // channel holds at most one message at a time.
 #pragma once
 
-#include <mproc/detail/pool_codec.hpp>
+#include <mproc/detail/pool/codec.hpp>
 
 #include <cstdint>
 #include <cstring>

@@ -13,7 +13,7 @@
 
 #include "posix/poll.hpp"
 
-#include <mproc/detail/pool_core.hpp>
+#include <mproc/detail/pool/core.hpp>
 #include <mproc/unique_fd.hpp>
 
 #include <condition_variable>

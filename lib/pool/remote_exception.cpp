@@ -3,8 +3,8 @@
 #include "pool/exception_registry.hpp"
 #include "pool/protocol.hpp"
 
-#include <mproc/detail/pool_codec.hpp>
-#include <mproc/detail/type_name.hpp>
+#include <mproc/detail/pool/codec.hpp>
+#include <mproc/detail/codec/type_name.hpp>
 
 #include <any>
 #include <cstdio>

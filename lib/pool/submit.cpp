@@ -1,6 +1,6 @@
 // The parts of submitting to a Pool and reading an imap that need not be
-// templates (include/mproc/detail/pool_submit.hpp).
-#include <mproc/detail/pool_submit.hpp>
+// templates (include/mproc/detail/pool/submit.hpp).
+#include <mproc/detail/pool/submit.hpp>
 
 #include <mproc/errors.hpp>
 

@@ -15,7 +15,7 @@
 //    it ended, then throws (end of stream), without waiting for anyone.
 #pragma once
 
-#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
 
 #include <optional>
 #include <string>

@@ -4,7 +4,7 @@
 // found again by the path they were loaded from.
 #include "posix/open.hpp"
 
-#include <mproc/detail/code_ref.hpp>
+#include <mproc/detail/start/code_ref.hpp>
 #include <mproc/errors.hpp>
 
 #include <cstring>

@@ -1,8 +1,8 @@
 #include "start/code_table.hpp"
 
 #include <mproc/codec.hpp>
-#include <mproc/detail/code_ref.hpp>
-#include <mproc/detail/task.hpp>
+#include <mproc/detail/start/code_ref.hpp>
+#include <mproc/detail/start/task.hpp>
 
 #include <mutex>
 #include <unordered_map>

@@ -1,5 +1,5 @@
 // The code table's other half (code_id and code_address are in
-// <mproc/detail/task.hpp>): a sender numbers each entry and function-pointer
+// <mproc/detail/start/task.hpp>): a sender numbers each entry and function-pointer
 // target the first time a task uses it, locating it once, and sends its
 // code_ref once per receiver; the receiver resolves it once and keeps the
 // address by id.

@@ -12,7 +12,7 @@
 #include "posix/reap.hpp"
 #include "posix/signals.hpp"
 
-#include <mproc/detail/wire.hpp>
+#include <mproc/detail/codec/wire.hpp>
 #include <mproc/errors.hpp>
 
 #include <cerrno>

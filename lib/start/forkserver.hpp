@@ -14,7 +14,7 @@
 #include "lifecycle/child.hpp"
 #include "lifecycle/self.hpp"
 
-#include <mproc/detail/process_target.hpp>
+#include <mproc/detail/start/process_target.hpp>
 
 #include <memory>
 #include <sys/types.h>

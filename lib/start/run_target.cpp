@@ -5,7 +5,7 @@
 #include "posix/fork.hpp"
 #include "posix/parent_death.hpp"
 
-#include <mproc/detail/type_name.hpp>
+#include <mproc/detail/codec/type_name.hpp>
 
 #include <cstdio>
 #include <iostream>

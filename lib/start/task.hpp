@@ -6,7 +6,7 @@
 
 #include "lifecycle/self.hpp"
 
-#include <mproc/detail/process_target.hpp>
+#include <mproc/detail/start/process_target.hpp>
 #include <mproc/unique_fd.hpp>
 
 #include <string>

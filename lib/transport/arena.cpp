@@ -4,7 +4,7 @@
 #include "posix/fork.hpp"
 #include "posix/robust_mutex.hpp"
 
-#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/interprocess/indexes/null_index.hpp>

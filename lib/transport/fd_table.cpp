@@ -2,7 +2,7 @@
 
 #include "posix/open.hpp"
 
-#include <mproc/detail/fd_transfer.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
 #include <mproc/errors.hpp>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // The scopes behind detail::export_fd / detail::import_fd (see
-// <mproc/detail/fd_transfer.hpp>): while a task is encoded, handles among the
+// <mproc/detail/transport/fd_transfer.hpp>): while a task is encoded, handles among the
 // arguments add their descriptors to a list; in the child, the descriptors
 // passed at first_fd, first_fd + 1, ... are handed to the handles being
 // decoded, and those left over are closed.

@@ -3,7 +3,7 @@
 #include "transport/shared_handle_holders.hpp"
 
 
-#include <mproc/detail/fd_transfer.hpp>  // decoding_task
+#include <mproc/detail/transport/fd_transfer.hpp>  // decoding_task
 
 #include <algorithm>
 #include <cstdint>

@@ -1,10 +1,10 @@
-// What a shared_handle (<mproc/detail/shared_handle.hpp>) holds in each
+// What a shared_handle (<mproc/detail/transport/shared_handle.hpp>) holds in each
 // process, and the head every block of a shared object starts with.
 #pragma once
 
 #include "transport/arena.hpp"
 
-#include <mproc/detail/shared_handle.hpp>
+#include <mproc/detail/transport/shared_handle.hpp>
 
 #include <atomic>
 #include <cstdint>

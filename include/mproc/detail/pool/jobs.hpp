@@ -2,7 +2,7 @@
 /// puts a task's decoded results, and the callbacks it runs.
 #pragma once
 
-#include <mproc/detail/pool_core.hpp>
+#include <mproc/detail/pool/core.hpp>
 
 #include <cstddef>
 #include <exception>

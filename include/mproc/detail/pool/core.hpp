@@ -4,7 +4,7 @@
 /// Boost.Process, Asio or Interprocess in the header.
 #pragma once
 
-#include <mproc/detail/pool_codec.hpp>
+#include <mproc/detail/pool/codec.hpp>
 #include <mproc/start_method.hpp>
 
 #include <chrono>

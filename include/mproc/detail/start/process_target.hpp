@@ -1,13 +1,13 @@
 /// The target of a Process and its arguments, type-erased: run in place by a
 /// forked child, or encoded for a child that re-executes the program (spawn,
-/// forkserver) in the one task encoding (detail/task.hpp) as a task of one
+/// forkserver) in the one task encoding ((detail/start/task.hpp)) as a task of one
 /// item: the code id of an entry function instantiated for the target's
 /// types, then the target and the arguments.
 #pragma once
 
-#include <mproc/detail/crossable.hpp>
-#include <mproc/detail/fd_transfer.hpp>
-#include <mproc/detail/task.hpp>
+#include <mproc/detail/start/crossable.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
+#include <mproc/detail/start/task.hpp>
 #include <mproc/errors.hpp>
 
 #include <cstdint>

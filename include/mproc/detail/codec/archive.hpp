@@ -12,7 +12,7 @@
 /// holds for containers of empty elements too.
 #pragma once
 
-#include <mproc/detail/wire_safe.hpp>
+#include <mproc/detail/codec/wire_safe.hpp>
 #include <mproc/errors.hpp>
 
 #include <boost/archive/binary_iarchive_impl.hpp>

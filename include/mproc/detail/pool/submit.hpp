@@ -3,9 +3,9 @@
 /// not be a template lives in lib/pool/submit.cpp.
 #pragma once
 
-#include <mproc/detail/pool_codec.hpp>
-#include <mproc/detail/pool_core.hpp>
-#include <mproc/detail/pool_jobs.hpp>
+#include <mproc/detail/pool/codec.hpp>
+#include <mproc/detail/pool/core.hpp>
+#include <mproc/detail/pool/jobs.hpp>
 
 #include <chrono>
 #include <cstddef>

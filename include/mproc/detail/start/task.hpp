@@ -13,10 +13,10 @@
 #pragma once
 
 #include <mproc/codec.hpp>
-#include <mproc/detail/archive.hpp>
-#include <mproc/detail/crossable.hpp>
-#include <mproc/detail/serialize_std.hpp>
-#include <mproc/detail/wire.hpp>
+#include <mproc/detail/codec/archive.hpp>
+#include <mproc/detail/start/crossable.hpp>
+#include <mproc/detail/codec/serialize_std.hpp>
+#include <mproc/detail/codec/wire.hpp>
 #include <mproc/errors.hpp>
 
 #include <algorithm>

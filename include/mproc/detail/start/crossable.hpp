@@ -17,8 +17,8 @@
 /// (a captureless lambda), or a serializable function object.
 #pragma once
 
-#include <mproc/detail/type_name.hpp>
-#include <mproc/detail/wire_safe.hpp>
+#include <mproc/detail/codec/type_name.hpp>
+#include <mproc/detail/codec/wire_safe.hpp>
 #include <mproc/errors.hpp>
 
 #include <array>

@@ -1,18 +1,18 @@
 /// How a Pool task crosses to a worker, under every start method (always
 /// encoded, as CPython pickles tasks under fork too): the code id of an entry
 /// function instantiated for the task's types, then the target and the
-/// chunk's items in the one task encoding (detail/task.hpp), and back the
+/// chunk's items in the one task encoding ((detail/start/task.hpp)), and back the
 /// results: trivially copyable ones as raw bytes, anything else in one Boost
 /// binary archive per chunk.
 #pragma once
 
 #include <mproc/codec.hpp>
-#include <mproc/detail/archive.hpp>
-#include <mproc/detail/crossable.hpp>
-#include <mproc/detail/fd_transfer.hpp>
-#include <mproc/detail/serialize_std.hpp>
-#include <mproc/detail/task.hpp>
-#include <mproc/detail/type_name.hpp>
+#include <mproc/detail/codec/archive.hpp>
+#include <mproc/detail/start/crossable.hpp>
+#include <mproc/detail/transport/fd_transfer.hpp>
+#include <mproc/detail/codec/serialize_std.hpp>
+#include <mproc/detail/start/task.hpp>
+#include <mproc/detail/codec/type_name.hpp>
 #include <mproc/errors.hpp>
 
 #include <algorithm>
