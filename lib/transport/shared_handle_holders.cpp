@@ -6,7 +6,7 @@
 #include "transport/shared_handle.hpp"
 #include "transport/shared_queue.hpp"
 
-#include <mproc/detail/shared_handle.hpp>
+#include <mproc/detail/transport/shared_handle.hpp>
 
 #include <algorithm>
 #include <memory>
