@@ -11,6 +11,10 @@
 #include "support/process_test.hpp"
 #include "support/spawn_main.hpp"
 
+#include "transport/arena.hpp"
+#include "transport/shared_handle.hpp"
+#include "transport/shared_queue_log.hpp"
+
 #include <mproc/mproc.hpp>
 
 #include <atomic>
@@ -122,6 +126,16 @@ void block_in_get(mp::Queue<int> q, mp::Queue<int> started) {
     started.put(1);
     q.get();
 }
+
+void put_one(mp::Queue<int> q) { q.put(1); }
+
+int put_one_task(mp::Queue<int> q) {
+    q.put(1);
+    return 1;
+}
+
+// Bytes of shared memory that blocks and message segments hold now.
+std::size_t arena_in_use() { return mp::transport::arena::family().bytes_in_use(); }
 
 void joinable_worker(mp::JoinableQueue<int> q, mp::Queue<int> sums) {
     int sum = 0;
@@ -585,4 +599,165 @@ BOOST_AUTO_TEST_CASE(a_consumer_killed_inside_get_leaves_no_half_message_and_no_
         BOOST_REQUIRE(q.get(10s) == "after");
     }
     BOOST_TEST_MESSAGE("consumers killed: " << runs << ", taken by the dying consumer: " << lost_total);
+}
+
+// ---- lifetime (issue 17 item 11) -------------------------------------------
+
+// A queue that crossed to a child was never freed: ~5 KiB per Process +
+// Queue round. Each round's queue is freed with its last handle, in whichever
+// process that is, under every start method.
+BOOST_DATA_TEST_CASE(process_and_queue_rounds_leave_the_shared_memory_flat, methods(), method) {
+    auto ctx = mp::get_context(method);
+    const int rounds = method == mp::start_method::fork ? scaled(2000, 300) : scaled(300, 40);
+    auto round = [&] {
+        mp::Queue<int> q;
+        auto p = ctx.Process(put_one, q);
+        p.start();
+        BOOST_REQUIRE(q.get(10s) == 1);
+        BOOST_REQUIRE(p.join(10s));
+        BOOST_REQUIRE(p.exitcode() == 0);
+    };
+    for (int i = 0; i < 20; ++i) round();  // the pool of segments and the table of holders made
+    const std::size_t before = arena_in_use();
+    for (int i = 0; i < rounds; ++i) round();
+    const std::size_t after = arena_in_use();
+    BOOST_TEST_MESSAGE(rounds << " rounds: " << before << " -> " << after << " bytes in use");
+    BOOST_TEST(after <= before + 16 * 1024);
+}
+
+BOOST_DATA_TEST_CASE(pool_task_rounds_with_a_queue_leave_the_shared_memory_flat, methods(), method) {
+    auto pool = mp::get_context(method).Pool(2);
+    auto round = [&] {
+        mp::Queue<int> q;
+        BOOST_REQUIRE(pool.apply(put_one_task, q) == 1);
+        BOOST_REQUIRE(q.get(10s) == 1);
+    };
+    for (int i = 0; i < 20; ++i) round();
+    const std::size_t before = arena_in_use();
+    for (int i = 0; i < scaled(500, 100); ++i) round();
+    const std::size_t after = arena_in_use();
+    BOOST_TEST_MESSAGE("pool rounds: " << before << " -> " << after << " bytes in use");
+    BOOST_TEST(after <= before + 16 * 1024);
+}
+
+// Unread messages stayed forever (+201 MB after 200 rounds). All handles
+// dropped, one of them by a SIGKILLed child: the queue and its messages go.
+BOOST_AUTO_TEST_CASE(a_queue_whose_handles_are_gone_gives_back_its_unread_messages) {
+    { mp::Queue<int> warm; }
+    const std::string mib(1 << 20, 'm');
+    for (bool parent_drops_first : {false, true}) {
+        const std::size_t before = arena_in_use();
+        std::optional<mp::Queue<std::string>> q(std::in_place);
+        mp::Queue<int> ready;
+        for (int i = 0; i < 32; ++i) q->put(mib);
+        pid_t child = fork_child([&] {
+            ready.put(1);
+            for (;;) ::pause();  // holds its copy of q until killed
+        });
+        BOOST_REQUIRE(ready.get(10s) == 1);
+        BOOST_TEST(arena_in_use() >= before + (std::size_t{32} << 20));
+        if (parent_drops_first) q.reset();  // the child still holds it: nothing freed
+        if (parent_drops_first) BOOST_TEST(arena_in_use() >= before + (std::size_t{32} << 20));
+        ::kill(child, SIGKILL);
+        BOOST_TEST(wait_child(child) == -SIGKILL);
+        if (parent_drops_first) {
+            // Freed by whoever next looks: here, the next queue that leaves
+            // this process and comes back.
+            mp::Queue<int> next;
+            mp::Process p(put_one, next);
+            p.start();
+            BOOST_TEST(next.get(10s) == 1);
+            BOOST_TEST(p.join(10s));
+        } else {
+            q.reset();  // the last live handle: the dead child's is released with it
+        }
+        BOOST_TEST_MESSAGE("before " << before << ", after " << arena_in_use());
+        BOOST_TEST(arena_in_use() <= before + 256 * 1024);
+    }
+}
+
+// ---- a queue written over by another process (issue 17 item 19) -----------
+
+namespace {
+
+namespace tr = mproc::transport;
+
+// A queue made directly in the arena, whose block a test can write over.
+struct exposed_queue {
+    exposed_queue()
+        : h(mp::detail::shared_kind::queue, tr::shared_queue::block_bytes(), tr::shared_queue::block_align()) {
+        tr::shared_queue::create(tr::arena_of(h), tr::payload_offset(h), 0);
+    }
+    tr::shared_queue q() const { return tr::shared_queue(tr::arena_of(h), tr::payload_offset(h)); }
+    tr::queue_block& block() const { return *tr::arena_of(h).at<tr::queue_block>(tr::payload_offset(h)); }
+    tr::arena& arena() const { return tr::arena_of(h); }
+    mp::detail::shared_handle h;
+};
+
+bool put_bytes(const exposed_queue& e, const std::string& m) {
+    return e.q().put(m, std::chrono::steady_clock::now() + 10s);
+}
+
+bool get_bytes(const exposed_queue& e) {
+    std::string out;
+    tr::shared_queue::receiver r{[](void* ctx, std::string_view b) { static_cast<std::string*>(ctx)->assign(b); },
+                                 nullptr, &out};
+    return e.q().get(r, std::chrono::steady_clock::now() + 100ms);
+}
+
+// A forked child stores `value` at `word` (in the arena) and exits.
+void child_writes(std::uint64_t* word, std::uint64_t value) {
+    pid_t pid = fork_child([&] { std::atomic_ref<std::uint64_t>(*word).store(value); });
+    BOOST_REQUIRE(wait_child(pid) == 0);
+}
+
+// Past the file but inside the mapping (SIGBUS when read), and past the mapping (SIGSEGV).
+std::uint64_t past_the_file(const tr::arena& a) { return a.reserve() - tr::arena::segment_size + 64; }
+std::uint64_t past_the_mapping(const tr::arena& a) { return a.reserve() + (std::uint64_t{1} << 40); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_head_written_over_by_a_child_is_a_clear_error_in_the_reader) {
+    for (bool inside : {true, false}) {
+        exposed_queue e;
+        BOOST_REQUIRE(put_bytes(e, "m"));
+        auto& head = e.block().head;
+        child_writes(reinterpret_cast<std::uint64_t*>(&head), inside ? past_the_file(e.arena()) : past_the_mapping(e.arena()));
+        BOOST_CHECK_THROW(get_bytes(e), mp::Error);
+        BOOST_CHECK_THROW(e.q().empty(), mp::Error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_tail_written_over_by_a_child_is_a_clear_error_in_the_writer) {
+    for (bool inside : {true, false}) {
+        exposed_queue e;
+        BOOST_REQUIRE(put_bytes(e, "m"));
+        auto& b = e.block();
+        const std::uint32_t now = b.current.load();
+        child_writes(&b.producer[now].tail, inside ? past_the_file(e.arena()) : past_the_mapping(e.arena()) + 8);
+        BOOST_CHECK_THROW(put_bytes(e, "n"), mp::Error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_segment_link_written_over_by_a_child_is_a_clear_error_in_the_reader) {
+    for (std::uint64_t wild : {std::uint64_t{0}, std::uint64_t{1} << 20 | 8, std::uint64_t{1} << 62}) {
+        exposed_queue e;
+        BOOST_REQUIRE(put_bytes(e, std::string(100000, 'x')));  // spans two segments
+        const tr::offset_t first = tr::queue_layout::seg_of(e.block().head.load());
+        child_writes(e.arena().at<std::uint64_t>(first), wild);
+        BOOST_CHECK_THROW(get_bytes(e), mp::Error);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_message_length_written_over_by_a_child_is_a_clear_error_in_the_reader) {
+    // A record's header word holds its length (24 bits, or "the length is the
+    // next word"): a length longer than the segments hold, or a wild one.
+    for (std::uint64_t size_field : {std::uint64_t{0xfffffe}, tr::queue_layout::long_size}) {
+        exposed_queue e;
+        BOOST_REQUIRE(put_bytes(e, std::string(100000, 'x')));  // 'x' bytes read as a length: 8.7e18
+        const tr::offset_t head = e.block().head.load();
+        auto* header = e.arena().at<std::uint64_t>(head);
+        child_writes(header, (*header & ~tr::queue_layout::long_size) | size_field);
+        BOOST_CHECK_THROW(get_bytes(e), mp::Error);
+    }
 }

@@ -8,7 +8,9 @@
 ///     auto w = q.try_get(500ms);                   // std::optional: nullopt after 500 ms
 ///
 /// Queues are handles: copies (in this process, in a forked child, or passed
-/// as a Process or Pool task argument under any start method) share one queue. Any number
+/// as a Process or Pool task argument under any start method) share one queue.
+/// The queue and its unread messages are freed when the last handle in any
+/// process is gone, a process killed with its handle included. Any number
 /// of processes and threads may put and get at once; messages from one
 /// producer arrive in the order it put them. T is any type mproc::dumps /
 /// loads carry (std::string and vectors of bytes travel as their bytes,
@@ -30,7 +32,8 @@
 ///  - mproc::Full: put(v, timeout) / put_nowait on a bounded queue that stayed full;
 ///  - mproc::Error: put or get after close() in this process; task_done()
 ///    called more often than messages were put; the shared memory damaged
-///    by a process killed while allocating queue memory;
+///    by a process killed while allocating queue memory; the queue's memory
+///    written over by a process (an offset in it points outside the arena);
 ///  - mproc::ProtocolError: get() of a message that is not a T (the message
 ///    is consumed);
 ///  - std::bad_alloc: the shared memory cannot grow (the message is not put;

@@ -13,11 +13,6 @@ namespace mproc::detail {
 
 namespace {
 
-// Before the queue's block is freed: its segments (and unread messages) go too.
-void free_segments(const handle_state& s) noexcept {
-    transport::shared_queue(*s.arena, s.arena->offset_of(s.payload)).destroy();
-}
-
 posix::deadline deadline_of(const queue_core::timeout& t) {
     if (t && std::isnan(t->count())) throw std::invalid_argument("mproc::Queue: the timeout is NaN");
     return posix::deadline_after(t);
@@ -30,14 +25,13 @@ transport::shared_queue view(const shared_handle& h) {
 }  // namespace
 
 queue_core::queue_core(std::size_t maxsize)
-    : h_(shared_kind::queue, &free_segments), closed_(std::make_shared<std::atomic<bool>>(false)) {
+    : h_(shared_kind::queue), closed_(std::make_shared<std::atomic<bool>>(false)) {
     if (decoding_task()) return;  // a task's argument: load() names the queue
     h_ = shared_handle(shared_kind::queue, transport::shared_queue::block_bytes(),
                        transport::shared_queue::block_align());
+    // When its last handle anywhere is gone, the block's segments (and
+    // unread messages) go with it (transport/shared_handle_holders.hpp).
     transport::shared_queue::create(transport::arena_of(h_), transport::payload_offset(h_), maxsize);
-    // Only a whole queue has segments to give back (a block whose segments
-    // could not be taken is freed plainly).
-    h_.finalize_with(&free_segments);
 }
 
 queue_core::~queue_core() = default;

@@ -28,6 +28,7 @@ struct arena_header {
     heap_header heap;
     pool_header pool;
     journal_header journal;
+    std::atomic<offset_t> holders;  // the shared handles' table of holders
 };
 static_assert(sizeof(arena_header) <= heap_offset);
 
@@ -233,7 +234,15 @@ std::size_t arena::heap_span_bytes() const noexcept { return heap_.span_bytes();
 
 std::size_t arena::file_bytes() const noexcept { return map_.header().file_size; }
 
-bool arena::holds(offset_t off, std::size_t bytes) const noexcept { return map_.holds(off, bytes, heap_offset); }
+bool arena::holds(offset_t off, std::size_t bytes) const noexcept {
+    const auto fits = [&](std::size_t size) { return off >= heap_offset && off <= size && bytes <= size - off; };
+    // The file never shrinks: a size the kernel gave once stays true, and
+    // only a range past it costs an fstat (hot paths check every offset).
+    if (fits(known_size_.load(std::memory_order_relaxed))) return true;
+    const std::size_t size = map_.kernel_bytes();
+    known_size_.store(size, std::memory_order_relaxed);
+    return fits(size);
+}
 
 std::uint32_t arena::next_generation() noexcept {
     std::uint32_t g = header().generation.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -242,6 +251,19 @@ std::uint32_t arena::next_generation() noexcept {
 }
 
 std::size_t arena::free_segments() const noexcept { return pool_.free_segments(); }
+
+std::size_t arena::bytes_in_use() {
+    return heap_span_bytes() - heap_free_bytes() - free_segments() * segment_pool::segment_size;
+}
+
+std::atomic<offset_t>& arena::holders_root() const noexcept { return header().holders; }
+
+std::size_t arena::bytes_in_use() const noexcept {
+    arena_guard guard(header());
+    return heap_->managed.get_size() - heap_->managed.get_free_memory() - header().free_count * segment_size;
+}
+
+std::atomic<offset_t>& arena::holders_root() const noexcept { return header().holders; }
 
 }  // namespace mproc::transport
 

@@ -27,6 +27,7 @@
 
 #include <mproc/unique_fd.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -131,6 +132,12 @@ public:
     bool operation_open() const noexcept { return journal_.open(); }
     /// The heap itself (tests reach its lists).
     arena_heap& heap() noexcept { return heap_; }
+    /// Bytes of the heap that blocks and taken segments hold (the pool's
+    /// segments not counted): for tests and diagnostics. Throws as heap_free_bytes.
+    std::size_t bytes_in_use();
+    /// The word where the shared handles keep the offset of their table of
+    /// holders (transport/shared_handle_holders.cpp); 0 until it is made.
+    std::atomic<offset_t>& holders_root() const noexcept;
 
     arena(const arena&) = delete;
     arena& operator=(const arena&) = delete;
@@ -147,6 +154,7 @@ private:
     journal journal_;
     arena_heap heap_;
     segment_pool pool_;
+    mutable std::atomic<std::size_t> known_size_{0};  // the file's size as fstat last said
 };
 
 /// The link word at the start of segment `seg` (an arena offset).

@@ -1,7 +1,7 @@
 #include "transport/shared_handle.hpp"
 
-#include "posix/fork.hpp"
-#include "posix/process_id.hpp"
+#include "transport/shared_handle_holders.hpp"
+
 
 #include <mproc/detail/transport/fd_transfer.hpp>  // decoding_task
 
@@ -28,24 +28,26 @@ transport::block_head& head_at(transport::arena& a, transport::offset_t block) {
     throw ProtocolError("mproc: a shared object's handle was refused: " + why);
 }
 
-}  // namespace
-
-handle_state::handle_state(transport::arena& a, transport::offset_t b, void* p, shared_handle::finalizer f,
-                           bool created)
-    : arena(&a), block(b), payload(p), fin(f), created_here(created), creator(posix::current_pid()),
-      forks(posix::fork_count()) {}
-
-handle_state::~handle_state() {
-    if (!created_here || crossed.load() || creator != posix::current_pid() || forks != posix::fork_count()) return;
-    if (fin) fin(*this);
-    transport::block_head& h = head_at(*arena, block);
-    h.kind.store(0, std::memory_order_relaxed);  // a stale handle's decode now fails
-    h.generation = 0;
-    arena->deallocate(&h);
+// The head at a received handle's offset is the block the wire names.
+bool check_head(transport::arena& a, transport::offset_t block, const void* ctx) {
+    const handle_wire& w = *static_cast<const handle_wire*>(ctx);
+    const transport::block_head& h = head_at(a, block);
+    if (h.kind.load(std::memory_order_acquire) != w.kind)
+        refuse("the block at its offset holds another kind of object, or was freed");
+    if (h.generation != w.generation) refuse("the block it named was freed and made again since");
+    if (h.payload_at < head_room || h.payload_at > max_align || (h.payload_at & (h.payload_at - 1)) != 0 ||
+        !a.holds(block + h.payload_at, h.bytes))
+        refuse("the block's head is damaged");
+    return true;
 }
 
-shared_handle::shared_handle(shared_kind kind, std::size_t bytes, std::size_t align, finalizer fin)
-    : kind_(kind), fin_(fin) {
+}  // namespace
+
+handle_state::~handle_state() {
+    if (held) transport::holders::release(*arena, block);
+}
+
+shared_handle::shared_handle(shared_kind kind, std::size_t bytes, std::size_t align) : kind_(kind) {
     if (decoding_task()) return;  // a task's argument: load() names the block
     align = std::max(align, head_room);
     if (align > max_align || (align & (align - 1)) != 0)
@@ -59,16 +61,20 @@ shared_handle::shared_handle(shared_kind kind, std::size_t bytes, std::size_t al
     h.payload_at = static_cast<std::uint32_t>(align);
     h.bytes = bytes;
     h.kind.store(static_cast<std::uint32_t>(kind), std::memory_order_release);
-    p_ = block + align;
-    s_ = std::make_shared<handle_state>(a, a.offset_of(block), p_, fin, true);
+    std::shared_ptr<handle_state> made;
+    try {
+        made = std::make_shared<handle_state>(a, a.offset_of(block), block + align);
+        transport::holders::add_made(a, made->block);
+    } catch (...) {
+        a.deallocate(block);
+        throw;
+    }
+    made->held = true;
+    p_ = made->payload;
+    s_ = std::move(made);
 }
 
 shared_handle::~shared_handle() = default;
-
-void shared_handle::finalize_with(finalizer fin) noexcept {
-    fin_ = fin;
-    if (s_) s_->fin = fin;
-}
 
 handle_wire shared_handle::save_wire() const {
     if (!s_) throw Error("mproc: a shared object serialized before it was made or received");
@@ -80,7 +86,7 @@ handle_wire shared_handle::save_wire() const {
     w.offset = s_->block;
     w.kind = static_cast<std::uint32_t>(kind_);
     w.generation = head_at(*s_->arena, s_->block).generation;
-    s_->crossed.store(true);
+    w.transit = transport::holders::cross(*s_->arena, s_->block);
     return w;
 }
 
@@ -90,15 +96,14 @@ void shared_handle::load_wire(const handle_wire& w) {
     // Every field is checked against the memory itself, never trusted.
     if (w.kind != static_cast<std::uint32_t>(kind_)) refuse("it names another kind of object");
     if (w.offset % head_room != 0 || !a.holds(w.offset, head_room)) refuse("its offset lies outside the arena");
-    const transport::block_head& h = head_at(a, w.offset);
-    if (h.kind.load(std::memory_order_acquire) != w.kind)
-        refuse("the block at its offset holds another kind of object, or was freed");
-    if (h.generation != w.generation) refuse("the block it named was freed and made again since");
-    if (h.payload_at < head_room || h.payload_at > max_align || (h.payload_at & (h.payload_at - 1)) != 0 ||
-        !a.holds(w.offset + h.payload_at, h.bytes))
-        refuse("the block's head is damaged");
-    p_ = a.base() + w.offset + h.payload_at;
-    s_ = std::make_shared<handle_state>(a, w.offset, p_, fin_, false);
+    auto state = std::make_shared<handle_state>(a, w.offset, nullptr);
+    // Checked and held under the table of holders' lock: a block freed
+    // meanwhile (its tag cleared under that lock) is refused, never held.
+    transport::holders::add_received(a, w.offset, w.transit, {&check_head, &w});
+    state->held = true;
+    state->payload = a.base() + w.offset + head_at(a, w.offset).payload_at;
+    p_ = state->payload;
+    s_ = std::move(state);
 }
 
 }  // namespace mproc::detail

@@ -8,23 +8,19 @@
 
 #include <atomic>
 #include <cstdint>
-#include <sys/types.h>
 
 namespace mproc::detail {
 
-/// One per block per process, shared by the handle's copies there.
+/// One per made or received block per process, shared by the handle's
+/// copies there: one hold of the block (transport/shared_handle_holders.hpp).
 struct handle_state {
     transport::arena* arena;
     transport::offset_t block;  // the head's offset
     void* payload;
-    shared_handle::finalizer fin;
-    bool created_here;
-    pid_t creator;
-    std::uint64_t forks;
-    std::atomic<bool> crossed{false};
+    bool held = false;  // the hold was taken
 
-    handle_state(transport::arena& a, transport::offset_t b, void* p, shared_handle::finalizer f, bool created);
-    /// Frees the block when no other process can hold a handle to it.
+    handle_state(transport::arena& a, transport::offset_t b, void* p) noexcept : arena(&a), block(b), payload(p) {}
+    /// Releases the hold: the block is freed when no holder remains anywhere.
     ~handle_state();
     handle_state(const handle_state&) = delete;
     handle_state& operator=(const handle_state&) = delete;
@@ -40,8 +36,8 @@ struct block_head {
     std::atomic<std::uint32_t> kind;
     std::uint32_t generation;
     std::uint32_t payload_at;  // bytes from the head to the payload (64 or the payload's alignment)
-    std::uint32_t reserved;
-    std::uint64_t bytes;  // the payload's size
+    std::uint32_t holders;  // records of the table of holders listing it (under the table's lock)
+    std::uint64_t bytes;    // the payload's size
 };
 static_assert(sizeof(block_head) <= 64);
 

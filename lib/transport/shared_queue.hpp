@@ -20,6 +20,10 @@
 // after its wake-up cannot strand the others).
 //
 // Whole segments go back to the arena's pool as the head leaves them.
+//
+// Trust: every offset read from shared memory (head, tails, links, lengths)
+// is checked against the arena file before it is followed; a queue another
+// process wrote over makes put/get/empty throw mproc::Error, never fault.
 #pragma once
 
 #include "posix/poll.hpp"
@@ -62,7 +66,8 @@ public:
 
     /// Appends `bytes`. Waits until `until` for the producers' lock and, when
     /// bounded, for room: false if it could not put by then. Throws std::bad_alloc / mproc::Error when the
-    /// arena cannot give memory (the queue is unchanged).
+    /// arena cannot give memory (the queue is unchanged), mproc::Error when
+    /// the queue's memory was written over.
     bool put(std::string_view bytes, posix::deadline until);
 
     /// Takes the oldest message and passes it to `to`; waits for one until
@@ -74,7 +79,7 @@ public:
     /// Messages put and not yet taken (approximate while others work).
     std::uint64_t size() const noexcept;
     /// Whether no whole message is waiting now.
-    bool empty() const noexcept;
+    bool empty() const;
     std::uint64_t maxsize() const noexcept;
 
     /// JoinableQueue: one message processed. Throws mproc::Error when called

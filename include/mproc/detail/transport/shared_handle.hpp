@@ -12,9 +12,11 @@
 /// with the arena's descriptor; decoded anywhere else (loads<Lock> of plain
 /// bytes, Connection::recv<Lock>) they are refused.
 ///
-/// Lifetime: the block is freed with the last copy of the handle when no other
-/// process can hold one (made here, never crossed to a child, no fork since);
-/// otherwise it lives as long as the family.
+/// Lifetime: the block is freed when the last handle to it in any process of
+/// the family is gone, counting processes that ended without destroying
+/// theirs (SIGKILL) and handles still on their way as task arguments
+/// (lib/transport/shared_handle_holders.hpp has the rule); a queue's
+/// messages go with it.
 #pragma once
 
 #include <mproc/errors.hpp>
@@ -48,29 +50,22 @@ struct handle_wire {
     std::uint32_t fd_index = 0;
     std::uint32_t kind = 0;
     std::uint32_t generation = 0;
+    std::uint64_t transit = 0;  // the record holding the block until the receiver does
 };
 
 class shared_handle {
 public:
-    /// Called once, before a block is freed, on its payload (e.g. a queue
-    /// giving its segments back). `state` names the arena (lib/transport).
-    using finalizer = void (*)(const handle_state& state) noexcept;
-
     /// Names nothing.
     shared_handle() noexcept = default;
     /// Names nothing yet; will be loaded as a `kind` (a facade made to be decoded).
-    explicit shared_handle(shared_kind kind, finalizer fin = nullptr) noexcept : kind_(kind), fin_(fin) {}
+    explicit shared_handle(shared_kind kind) noexcept : kind_(kind) {}
     /// A new zeroed `kind` block of `bytes` aligned on `align` in this
     /// family's arena; nothing while a task's arguments are decoded (load()
     /// follows). Throws std::bad_alloc, std::system_error, mproc::Error.
-    shared_handle(shared_kind kind, std::size_t bytes, std::size_t align, finalizer fin = nullptr);
+    shared_handle(shared_kind kind, std::size_t bytes, std::size_t align);
     ~shared_handle();
     shared_handle(const shared_handle&) noexcept = default;
     shared_handle& operator=(const shared_handle&) noexcept = default;
-
-    /// Sets the finalizer of the block this handle made (once the object in
-    /// it is whole, so a half-made one is freed plainly).
-    void finalize_with(finalizer fin) noexcept;
 
     /// The payload (null if the handle names nothing).
     void* get() const noexcept { return p_; }
@@ -95,10 +90,10 @@ public:
     void serialize(Archive& ar, const unsigned) {
         if constexpr (Archive::is_saving::value) {
             const handle_wire w = save_wire();
-            ar << w.arena_id << w.reserve << w.offset << w.fd_index << w.kind << w.generation;
+            ar << w.arena_id << w.reserve << w.offset << w.fd_index << w.kind << w.generation << w.transit;
         } else {
             handle_wire w;
-            ar >> w.arena_id >> w.reserve >> w.offset >> w.fd_index >> w.kind >> w.generation;
+            ar >> w.arena_id >> w.reserve >> w.offset >> w.fd_index >> w.kind >> w.generation >> w.transit;
             load_wire(w);
         }
     }
@@ -107,7 +102,6 @@ private:
     std::shared_ptr<handle_state> s_;
     void* p_ = nullptr;
     shared_kind kind_ = shared_kind::none;
-    finalizer fin_ = nullptr;
 };
 
 }  // namespace mproc::detail
