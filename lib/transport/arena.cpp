@@ -258,13 +258,6 @@ std::size_t arena::bytes_in_use() {
 
 std::atomic<offset_t>& arena::holders_root() const noexcept { return header().holders; }
 
-std::size_t arena::bytes_in_use() const noexcept {
-    arena_guard guard(header());
-    return heap_->managed.get_size() - heap_->managed.get_free_memory() - header().free_count * segment_size;
-}
-
-std::atomic<offset_t>& arena::holders_root() const noexcept { return header().holders; }
-
 }  // namespace mproc::transport
 
 namespace mproc::detail {
